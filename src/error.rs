@@ -1,0 +1,176 @@
+//! One error type for everything the core can refuse or receive.
+//!
+//! Caller mistakes (`InvalidInput`, `InvalidConfiguration`) are kept apart from what the service
+//! answered (`Service`) and from answers the core could not read (`MalformedResponse`). No variant
+//! ever carries a token, secret access key or session token.
+
+use std::fmt;
+
+/// Why an exchange could not be built or what the service answered instead of credentials.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input broke a rule of the API model or of this crate; `field` is its property path
+    /// (`clusterName`, `credentials.accessKeyId`, ...). Caught before anything is signed or sent.
+    InvalidInput {
+        /// Property path of the input, as the JavaScript API names it.
+        field: String,
+        /// The rule it broke, in words; never the value itself when the value is a secret.
+        message: String,
+    },
+    /// The combination of settings cannot name an endpoint (missing region; FIPS with a custom
+    /// endpoint). The text is the endpoint rule set's own.
+    InvalidConfiguration {
+        /// The rule set's error text, e.g. `Invalid Configuration: Missing Region`.
+        message: String,
+    },
+    /// The service answered with an error (any non-2xx status).
+    Service(ServiceError),
+    /// A response that is not what the protocol allows: not JSON, truncated, members of the wrong type.
+    MalformedResponse {
+        /// What was wrong, naming the member where one is at fault.
+        message: String,
+        /// HTTP status of the response.
+        status: u16,
+        /// `x-amzn-requestid` of the response, when it had one.
+        request_id: Option<String>,
+    },
+}
+
+/// Fault side, as the EKS Pod Identity Agent reports it to SDKs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The request was at fault (4xx): sending it again unchanged will not help, except throttling.
+    Client,
+    /// The service was at fault (5xx).
+    Server,
+}
+
+impl Fault {
+    /// `client` or `server`, the agent's wording.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fault::Client => "client",
+            Fault::Server => "server",
+        }
+    }
+}
+
+/// An error answer from EKS Auth (or from the AWS front end before it), read by the restJson1 rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceError {
+    /// AWS error type (`InvalidTokenException`), or the HTTP status as text when the response names none.
+    pub code: String,
+    /// The service's message, or the status reason phrase when the response has none.
+    pub message: String,
+    /// HTTP status.
+    pub status: u16,
+    /// `x-amzn-requestid`, kept even where botocore drops it.
+    pub request_id: Option<String>,
+    /// Whether AWS standard retry mode sends the request again (throttling, transient 5xx).
+    pub retryable: bool,
+    /// Whether the EKS Pod Identity Agent gives up on the token (and evicts its cached credentials).
+    pub irrecoverable: bool,
+    /// Which side was at fault.
+    pub fault: Fault,
+}
+
+impl Error {
+    pub(crate) fn input(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn configuration(message: impl Into<String>) -> Self {
+        Error::InvalidConfiguration {
+            message: message.into(),
+        }
+    }
+
+    /// The stable code hosts switch on: the AWS error type for service errors, else the kind.
+    pub fn code(&self) -> &str {
+        match self {
+            Error::InvalidInput { .. } => "InvalidInput",
+            Error::InvalidConfiguration { .. } => "InvalidConfiguration",
+            Error::Service(e) => &e.code,
+            Error::MalformedResponse { .. } => "MalformedResponse",
+        }
+    }
+
+    /// The message without the code.
+    pub fn message(&self) -> &str {
+        match self {
+            Error::InvalidInput { message, .. }
+            | Error::InvalidConfiguration { message }
+            | Error::MalformedResponse { message, .. } => message,
+            Error::Service(e) => &e.message,
+        }
+    }
+
+    /// The input property at fault, for `InvalidInput`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidInput { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// HTTP status of the response, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Service(e) => Some(e.status),
+            Error::MalformedResponse { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Request id of the response, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => e.request_id.as_deref(),
+            Error::MalformedResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again may succeed. A garbled response may be a proxy's
+    /// hiccup, so it is retryable when the status is; caller mistakes never are.
+    pub fn retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => e.retryable,
+            Error::MalformedResponse { status, .. } => crate::retry::is_retryable_status(*status),
+            _ => false,
+        }
+    }
+
+    /// Whether the token itself is refused for good (the agent's irrecoverable errors).
+    pub fn irrecoverable(&self) -> bool {
+        matches!(self, Error::Service(e) if e.irrecoverable)
+    }
+
+    /// Fault side: caller mistakes are the client's; a malformed answer is the server's.
+    pub fn fault(&self) -> Fault {
+        match self {
+            Error::Service(e) => e.fault,
+            Error::MalformedResponse { .. } => Fault::Server,
+            _ => Fault::Client,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput { field, message } => write!(f, "invalid {field}: {message}"),
+            Error::InvalidConfiguration { message } => f.write_str(message),
+            Error::Service(e) => write!(f, "{}: {}", e.code, e.message),
+            Error::MalformedResponse { message, status, .. } => {
+                write!(f, "malformed response (HTTP {status}): {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
