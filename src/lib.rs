@@ -1,6 +1,10 @@
+pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod redact;
+pub mod request;
+pub mod response;
+pub mod retry;
 pub mod sign;
 pub mod time;
 pub mod validate;
-pub(crate) mod retry { pub fn is_retryable_status(s: u16) -> bool { matches!(s, 429 | 500 | 502 | 503 | 504) } }

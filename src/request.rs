@@ -1,0 +1,230 @@
+//! The `AssumeRoleForPodIdentity` request: validated, built byte for byte as botocore builds it,
+//! and signed.
+
+use crate::endpoint::{resolve_endpoint, EndpointParams};
+use crate::error::Error;
+use crate::sign::{sign, signing_stages, Credentials, HttpRequest, SigningParams, SigningStages};
+use crate::validate;
+use std::fmt;
+use std::time::SystemTime;
+
+/// SigV4 signing name of EKS Auth.
+pub const SIGNING_NAME: &str = "eks-auth";
+/// The operation this crate speaks.
+pub const OPERATION: &str = "AssumeRoleForPodIdentity";
+
+/// Everything one exchange needs. `now` comes from the caller: the core has no clock.
+#[derive(Clone)]
+pub struct AssumeRoleRequest {
+    /// AWS region; required unless `endpoint` is given and the request is unsigned.
+    pub region: Option<String>,
+    /// EKS cluster name (URI label).
+    pub cluster_name: String,
+    /// The pod's projected service-account token (a JWT); never printed.
+    pub token: String,
+    /// Caller credentials; `None` builds the request unsigned (`--no-sign-request`).
+    pub credentials: Option<Credentials>,
+    /// Signing time.
+    pub now: SystemTime,
+    /// Use the FIPS endpoint.
+    pub use_fips: bool,
+    /// Custom endpoint URL.
+    pub endpoint: Option<String>,
+    /// Optional body member `eksNodeName`.
+    pub eks_node_name: Option<String>,
+    /// Optional body member `instanceId`.
+    pub instance_id: Option<String>,
+    /// Optional body member `zone` (an AZ id such as `usw2-az1`).
+    pub zone: Option<String>,
+}
+
+impl fmt::Debug for AssumeRoleRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AssumeRoleRequest")
+            .field("region", &self.region)
+            .field("cluster_name", &self.cluster_name)
+            .field("token", &"** redacted **")
+            .field("credentials", &self.credentials)
+            .field("now", &self.now)
+            .field("use_fips", &self.use_fips)
+            .field("endpoint", &self.endpoint)
+            .field("eks_node_name", &self.eks_node_name)
+            .field("instance_id", &self.instance_id)
+            .field("zone", &self.zone)
+            .finish()
+    }
+}
+
+/// A request ready for `fetch`: lowercase header names in botocore's order, `host` left to the
+/// HTTP client (it is signed with the URL's authority).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// `POST`.
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    /// `content-type`, then `x-amz-date`, `x-amz-security-token`, `authorization` when signed.
+    pub headers: Vec<(String, String)>,
+    /// JSON body, botocore's bytes.
+    pub body: String,
+}
+
+impl fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), if n == "x-amz-security-token" { "** redacted **" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("SignedRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body", &format_args!("<{} bytes, holds the token>", self.body.len()))
+            .finish()
+    }
+}
+
+impl AssumeRoleRequest {
+    /// Checks every input against the model and this crate's rules, in field order.
+    ///
+    /// # Errors
+    /// `InvalidInput` naming the field; `InvalidConfiguration` for endpoint rule errors.
+    pub fn validate(&self) -> Result<(), Error> {
+        validate::cluster_name(&self.cluster_name)?;
+        validate::token(&self.token)?;
+        if let Some(region) = &self.region {
+            validate::region(region)?;
+        }
+        validate::optional_member("eksNodeName", self.eks_node_name.as_deref())?;
+        validate::optional_member("instanceId", self.instance_id.as_deref())?;
+        validate::optional_member("zone", self.zone.as_deref())?;
+        if let Some(credentials) = &self.credentials {
+            credentials.validate()?;
+            if self.region.is_none() {
+                return Err(Error::configuration("Invalid Configuration: Missing Region"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The URL: endpoint + `/clusters/{clusterName}/assume-role-for-pod-identity`.
+    ///
+    /// # Errors
+    /// As [`resolve_endpoint`].
+    pub fn url(&self) -> Result<String, Error> {
+        let endpoint = resolve_endpoint(&EndpointParams {
+            region: self.region.as_deref(),
+            use_fips: self.use_fips,
+            endpoint: self.endpoint.as_deref(),
+        })?;
+        // The validated cluster name is all unreserved characters: it needs no escaping.
+        Ok(format!("{}/clusters/{}/assume-role-for-pod-identity", endpoint.url(), self.cluster_name))
+    }
+
+    /// The JSON body as botocore's `json.dumps` writes it: `{"token": "..."}`, then the optional
+    /// members that are set, in model order; non-ASCII as `\uXXXX`.
+    pub fn body(&self) -> String {
+        let mut body = String::from("{");
+        let members = [
+            ("token", Some(&self.token)),
+            ("eksNodeName", self.eks_node_name.as_ref()),
+            ("instanceId", self.instance_id.as_ref()),
+            ("zone", self.zone.as_ref()),
+        ];
+        for (name, value) in members {
+            if let Some(value) = value {
+                if body.len() > 1 {
+                    body.push_str(", ");
+                }
+                body.push('"');
+                body.push_str(name);
+                body.push_str("\": ");
+                push_python_json_string(&mut body, value);
+            }
+        }
+        body.push('}');
+        body
+    }
+}
+
+/// Python `json.dumps(ensure_ascii=True)` string escaping.
+fn push_python_json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+fn prepare(input: &AssumeRoleRequest) -> Result<(String, String), Error> {
+    input.validate()?;
+    Ok((input.url()?, input.body()))
+}
+
+const CONTENT_TYPE: (&str, &str) = ("content-type", "application/json");
+
+/// Builds and signs the request (unsigned when `credentials` is `None`).
+///
+/// # Errors
+/// `InvalidInput` naming the field, or `InvalidConfiguration`; nothing is signed then.
+pub fn build_assume_role_request(input: &AssumeRoleRequest) -> Result<SignedRequest, Error> {
+    let (url, body) = prepare(input)?;
+    let mut headers = vec![(CONTENT_TYPE.0.to_string(), CONTENT_TYPE.1.to_string())];
+    if let (Some(credentials), Some(region)) = (&input.credentials, &input.region) {
+        let params = SigningParams::new(credentials, region, SIGNING_NAME, input.now);
+        let signed = sign(
+            &HttpRequest { method: "POST", url: &url, headers: &[CONTENT_TYPE], body: body.as_bytes() },
+            &params,
+        )?;
+        headers.extend(signed.headers);
+    }
+    Ok(SignedRequest { method: "POST".into(), url, headers, body })
+}
+
+/// The signing stages of the request [`build_assume_role_request`] builds, for a debug trace or
+/// the console; `None` when the request is unsigned. The stage signature equals the request's.
+///
+/// # Errors
+/// As [`build_assume_role_request`].
+pub fn assume_role_signing_stages(input: &AssumeRoleRequest) -> Result<Option<SigningStages>, Error> {
+    let (url, body) = prepare(input)?;
+    match (&input.credentials, &input.region) {
+        (Some(credentials), Some(region)) => {
+            let params = SigningParams::new(credentials, region, SIGNING_NAME, input.now);
+            signing_stages(
+                &HttpRequest { method: "POST", url: &url, headers: &[CONTENT_TYPE], body: body.as_bytes() },
+                &params,
+            )
+            .map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_escaping() {
+        let mut s = String::new();
+        push_python_json_string(&mut s, "nœud-été \"q\" \\ \n \u{1f600} \u{7f}");
+        assert_eq!(s, "\"n\\u0153ud-\\u00e9t\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00 \\u007f\"");
+    }
+}

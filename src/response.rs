@@ -1,0 +1,339 @@
+//! Reading EKS Auth's answers: a 200 body into [`AssumeRoleResult`], anything else into a typed
+//! [`ServiceError`] by the restJson1 rules botocore applies.
+
+use crate::error::{Error, Fault, ServiceError};
+use crate::retry;
+use crate::time;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// An HTTP response as the host received it.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpResponse<'a> {
+    /// Status code.
+    pub status: u16,
+    /// Header pairs, any name case.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// Body bytes.
+    pub body: &'a [u8],
+}
+
+impl HttpResponse<'_> {
+    /// First value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+
+    fn request_id(&self) -> Option<String> {
+        self.header("x-amzn-requestid").map(String::from)
+    }
+}
+
+/// The 200 answer, members named and ordered as on the wire. Every member is optional because
+/// botocore tolerates their absence; hosts that need one check for it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssumeRoleResult {
+    /// Namespace and service account of the pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<Subject>,
+    /// Always `pods.eks.amazonaws.com`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
+    /// The association that granted the role.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_identity_association: Option<PodIdentityAssociation>,
+    /// The assumed role session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed_role_user: Option<AssumedRoleUser>,
+    /// The pod's temporary credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<PodCredentials>,
+    /// Present in newer models only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload_identity_provider_arn: Option<String>,
+}
+
+/// `subject`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    /// Kubernetes namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Kubernetes service account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_account: Option<String>,
+}
+
+/// `podIdentityAssociation`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodIdentityAssociation {
+    /// Association ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association_arn: Option<String>,
+    /// Association id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association_id: Option<String>,
+}
+
+/// `assumedRoleUser`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssumedRoleUser {
+    /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// `<RoleId>:<session>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assume_role_id: Option<String>,
+}
+
+/// `credentials`: the pod's temporary AWS credentials. `Debug` hides the secrets.
+#[derive(Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodCredentials {
+    /// Session token; secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
+    /// Secret access key; secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+    /// Access key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// Expiry, epoch seconds (as on the wire; may have a fraction).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<f64>,
+}
+
+impl fmt::Debug for PodCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "** redacted **");
+        f.debug_struct("PodCredentials")
+            .field("session_token", &hidden(&self.session_token))
+            .field("secret_access_key", &hidden(&self.secret_access_key))
+            .field("access_key_id", &self.access_key_id)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// Reads a response: 2xx → the result; anything else → [`Error::Service`].
+///
+/// # Errors
+/// `Service` for error statuses; `MalformedResponse` for a 2xx body that is not the shape.
+pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeRoleResult, Error> {
+    if !(200..300).contains(&response.status) {
+        return Err(Error::Service(parse_error(response)));
+    }
+    let malformed = |message: String| Error::MalformedResponse {
+        message,
+        status: response.status,
+        request_id: response.request_id(),
+    };
+    let text = std::str::from_utf8(response.body).map_err(|_| malformed("body is not UTF-8".into()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        malformed(if e.is_eof() {
+            format!("body is truncated JSON ({} bytes)", text.len())
+        } else {
+            format!("body is not JSON: {e}")
+        })
+    })?;
+    let root = value.as_object().ok_or_else(|| malformed(format!("body is a JSON {}, not an object", kind(&value))))?;
+    let r = Reader { malformed: &malformed };
+    let credentials = match r.object(root, "credentials", "credentials")? {
+        Some(c) => Some(PodCredentials {
+            session_token: r.string(c, "sessionToken", "credentials.sessionToken")?,
+            secret_access_key: r.string(c, "secretAccessKey", "credentials.secretAccessKey")?,
+            access_key_id: r.string(c, "accessKeyId", "credentials.accessKeyId")?,
+            expiration: r.timestamp(c, "expiration", "credentials.expiration")?,
+        }),
+        None => None,
+    };
+    Ok(AssumeRoleResult {
+        subject: r.object(root, "subject", "subject")?.map(|s| -> Result<_, Error> {
+            Ok(Subject {
+                namespace: r.string(s, "namespace", "subject.namespace")?,
+                service_account: r.string(s, "serviceAccount", "subject.serviceAccount")?,
+            })
+        }).transpose()?,
+        audience: r.string(root, "audience", "audience")?,
+        pod_identity_association: r.object(root, "podIdentityAssociation", "podIdentityAssociation")?.map(|a| -> Result<_, Error> {
+            Ok(PodIdentityAssociation {
+                association_arn: r.string(a, "associationArn", "podIdentityAssociation.associationArn")?,
+                association_id: r.string(a, "associationId", "podIdentityAssociation.associationId")?,
+            })
+        }).transpose()?,
+        assumed_role_user: r.object(root, "assumedRoleUser", "assumedRoleUser")?.map(|u| -> Result<_, Error> {
+            Ok(AssumedRoleUser {
+                arn: r.string(u, "arn", "assumedRoleUser.arn")?,
+                assume_role_id: r.string(u, "assumeRoleId", "assumedRoleUser.assumeRoleId")?,
+            })
+        }).transpose()?,
+        credentials,
+        workload_identity_provider_arn: r.string(root, "workloadIdentityProviderArn", "workloadIdentityProviderArn")?,
+    })
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// Typed member access; `null` counts as absent, as botocore treats it.
+struct Reader<'m> {
+    malformed: &'m dyn Fn(String) -> Error,
+}
+
+impl Reader<'_> {
+    fn wrong(&self, path: &str, want: &str, got: &Value) -> Error {
+        (self.malformed)(format!("{path} must be a {want}, got a {}", kind(got)))
+    }
+
+    fn object<'v>(&self, obj: &'v Map<String, Value>, key: &str, path: &str) -> Result<Option<&'v Map<String, Value>>, Error> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(other) => Err(self.wrong(path, "JSON object", other)),
+        }
+    }
+
+    fn string(&self, obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String>, Error> {
+        match obj.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.wrong(path, "string", other)),
+        }
+    }
+
+    /// Epoch seconds (integer, fraction, exponent) or an ISO 8601 string, as botocore accepts.
+    fn timestamp(&self, obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, Error> {
+        let seconds = match obj.get(key) {
+            None | Some(Value::Null) => return Ok(None),
+            Some(Value::Number(n)) => n.as_f64(),
+            Some(Value::String(s)) => time::parse_iso8601(s).or_else(|| s.trim().parse::<f64>().ok()),
+            Some(other) => return Err(self.wrong(path, "timestamp (epoch seconds or ISO 8601 string)", other)),
+        };
+        match seconds {
+            Some(s) if s.is_finite() && (0.0..=time::MAX_EPOCH_SECONDS as f64).contains(&s) => Ok(Some(s)),
+            _ => Err((self.malformed)(format!(
+                "{path} is not a timestamp between 1970 and 9999 (epoch seconds or ISO 8601)"
+            ))),
+        }
+    }
+}
+
+/// Error types the EKS Pod Identity Agent treats as final for a token (it evicts and stops retrying).
+const IRRECOVERABLE: &[&str] = &[
+    "AccessDeniedException",
+    "ExpiredTokenException",
+    "InvalidTokenException",
+    "ResourceNotFoundException",
+];
+
+/// Reads an error response by restJson1's rules: type from `x-amzn-ErrorType`, else body
+/// `code`/`Code`, else `__type`; cut at the first `:`, keep what follows the last `#`. No type at all
+/// → the status as the code and its reason phrase as the message (botocore's fallback).
+pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
+    let body: Option<Map<String, Value>> = std::str::from_utf8(response.body)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+        .and_then(|v| match v {
+            Value::Object(m) => Some(m),
+            _ => None,
+        });
+    let body_str = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str);
+    let raw_type = response
+        .header("x-amzn-errortype")
+        .filter(|t| !t.is_empty())
+        .or_else(|| body_str("code").or_else(|| body_str("Code")))
+        .or_else(|| body_str("__type"))
+        .filter(|t| !t.is_empty());
+    let (code, message) = match raw_type {
+        Some(t) => {
+            let t = t.split(':').next().unwrap_or(t);
+            let t = t.rsplit('#').next().unwrap_or(t);
+            let message = body_str("message").or_else(|| body_str("Message")).unwrap_or_default();
+            (t.to_string(), message.to_string())
+        }
+        None => (response.status.to_string(), reason_phrase(response.status).to_string()),
+    };
+    let status = response.status;
+    let irrecoverable = IRRECOVERABLE.contains(&code.as_str()) && matches!(status, 400 | 404);
+    ServiceError {
+        retryable: retry::is_retryable(status, &code),
+        irrecoverable,
+        fault: if status >= 500 { Fault::Server } else { Fault::Client },
+        request_id: response.request_id(),
+        code,
+        message,
+        status,
+    }
+}
+
+/// Standard reason phrases (Python's `http.HTTPStatus`, which botocore uses).
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        414 => "Request-URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "",
+    }
+}
