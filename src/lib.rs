@@ -8,3 +8,5 @@ pub mod retry;
 pub mod sign;
 pub mod time;
 pub mod validate;
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -4,7 +4,7 @@
 use crate::error::{Error, Fault, ServiceError};
 use crate::retry;
 use crate::time;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -32,7 +32,7 @@ impl HttpResponse<'_> {
 
 /// The 200 answer, members named and ordered as on the wire. Every member is optional because
 /// botocore tolerates their absence; hosts that need one check for it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssumeRoleResult {
     /// Namespace and service account of the pod.
@@ -56,7 +56,7 @@ pub struct AssumeRoleResult {
 }
 
 /// `subject`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subject {
     /// Kubernetes namespace.
@@ -68,7 +68,7 @@ pub struct Subject {
 }
 
 /// `podIdentityAssociation`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodIdentityAssociation {
     /// Association ARN.
@@ -80,7 +80,7 @@ pub struct PodIdentityAssociation {
 }
 
 /// `assumedRoleUser`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssumedRoleUser {
     /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
@@ -92,7 +92,7 @@ pub struct AssumedRoleUser {
 }
 
 /// `credentials`: the pod's temporary AWS credentials. `Debug` hides the secrets.
-#[derive(Clone, PartialEq, Default, Serialize)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodCredentials {
     /// Session token; secret.

@@ -1,0 +1,43 @@
+// The core's API, identical in every host: thin wrappers over the wasm bindings that check the
+// module is loaded and turn thrown errors into `EksAuthError`. No protocol logic lives here.
+import * as wasm from './wasm/eks_auth_wasm.js';
+import { EksAuthError, fromWasmError } from './errors.js';
+
+export { EksAuthError };
+
+let ready = false;
+
+/** Called by each host entry once the wasm module is instantiated. */
+export function markReady() {
+  ready = true;
+}
+
+export function isReady() {
+  return ready;
+}
+
+function call(fn, args) {
+  if (!ready) {
+    throw new EksAuthError(
+      'eks-auth-wasm is not initialized: `await init()` before calling the API (the WebAssembly module is not loaded yet)',
+      { code: 'NotInitialized' },
+    );
+  }
+  try {
+    return fn(...args);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/** @returns {string} */
+export const resolveEndpoint = (...a) => call(wasm.resolveEndpoint, a);
+export const buildAssumeRoleRequest = (...a) => call(wasm.buildAssumeRoleRequest, a);
+export const signingStages = (...a) => call(wasm.signingStages, a);
+export const parseAssumeRoleResponse = (...a) => call(wasm.parseAssumeRoleResponse, a);
+export const toContainerCredentials = (...a) => call(wasm.toContainerCredentials, a);
+export const toCredentialProcess = (...a) => call(wasm.toCredentialProcess, a);
+export const toShellExports = (...a) => call(wasm.toShellExports, a);
+export const backoffDelay = (...a) => call(wasm.backoffDelay, a);
+export const clockSkew = (...a) => call(wasm.clockSkew, a) ?? null;
+export const redact = (text, secrets = []) => call(wasm.redact, [text, secrets.filter((s) => typeof s === 'string')]);

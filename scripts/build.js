@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Builds the one wasm every host loads: cargo (wasm32) → wasm-bindgen CLI (the exact version in
+// Cargo.lock, web target) → wasm-opt -Oz (npm binaryen). Installs the Rust target and the CLI when
+// missing; skips steps whose output is newer than their input.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'pkg', 'wasm');
+const cargoWasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'eks_auth_wasm.wasm');
+const finalWasm = join(outDir, 'eks_auth_wasm_bg.wasm');
+
+const log = (msg) => process.stderr.write(`build: ${msg}\n`);
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
+}
+
+function output(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
+}
+
+/** The wasm-bindgen version Cargo.lock pins: the CLI must be exactly it. */
+function lockedBindgenVersion() {
+  const lock = readFileSync(join(root, 'Cargo.lock'), 'utf8');
+  const m = lock.match(/\[\[package\]\]\nname = "wasm-bindgen"\nversion = "([^"]+)"/);
+  if (!m) throw new Error('wasm-bindgen is not in Cargo.lock');
+  return m[1];
+}
+
+function ensureTarget() {
+  if (!output('rustup', ['target', 'list', '--installed']).split('\n').includes('wasm32-unknown-unknown')) {
+    log('installing the Rust target wasm32-unknown-unknown');
+    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
+  }
+}
+
+function ensureBindgen(version) {
+  const have = output('wasm-bindgen', ['--version']).trim();
+  if (have === `wasm-bindgen ${version}`) return;
+  log(`installing wasm-bindgen-cli ${version} (found: ${have || 'none'}; takes ~7 minutes once)`);
+  // Not --locked: the CLI's own lockfile pins a crate version the registry here lacks.
+  run('cargo', ['install', 'wasm-bindgen-cli', '--version', version, '--force']);
+}
+
+const newer = (a, b) => existsSync(a) && existsSync(b) && statSync(a).mtimeMs >= statSync(b).mtimeMs;
+
+export function build() {
+  ensureTarget();
+  const version = lockedBindgenVersion();
+  ensureBindgen(version);
+  log('cargo build --release --target wasm32-unknown-unknown');
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib']);
+  const stamp = join(outDir, '.built');
+  if (newer(stamp, cargoWasm) && existsSync(finalWasm) && readFileSync(stamp, 'utf8') === version) {
+    log('pkg/wasm is up to date');
+    return;
+  }
+  const tmp = join(root, 'target', 'wasm-bindgen-out');
+  rmSync(tmp, { recursive: true, force: true });
+  log(`wasm-bindgen ${version} --target web`);
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', 'eks_auth_wasm', cargoWasm]);
+  const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
+  if (!existsSync(wasmOpt)) throw new Error('wasm-opt is missing: run `npm install` (it comes from the npm package binaryen)');
+  log('wasm-opt -Oz');
+  run(wasmOpt, ['-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+    '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+    '--strip-debug', '--strip-producers', join(tmp, 'eks_auth_wasm_bg.wasm'), '-o', join(tmp, 'eks_auth_wasm_bg.opt.wasm')]);
+  renameSync(join(tmp, 'eks_auth_wasm_bg.opt.wasm'), join(tmp, 'eks_auth_wasm_bg.wasm'));
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(dirname(outDir), { recursive: true });
+  renameSync(tmp, outDir);
+  writeFileSync(stamp, version);
+  log(`pkg/wasm: ${statSync(finalWasm).size} bytes of wasm`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    build();
+  } catch (e) {
+    log(`failed: ${e.message}`);
+    process.exit(1);
+  }
+}

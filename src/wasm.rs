@@ -1,0 +1,305 @@
+//! The JavaScript boundary: the only file that knows about wasm-bindgen. It reads JS values into
+//! the core's types (naming the property at fault), calls the core, and turns results back into
+//! plain objects with the wire's camelCase names. Errors are thrown as `Error`s named
+//! `EksAuthError` that carry `code`, `field`, `status`, `requestId`, `retryable`, `irrecoverable`
+//! and `fault`; `pkg/` re-wraps them as its `EksAuthError` class.
+
+use crate::credentials;
+use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
+use crate::error::Error;
+use crate::redact;
+use crate::request::{self, AssumeRoleRequest};
+use crate::response::{self, AssumeRoleResult, HttpResponse};
+use crate::retry;
+use crate::sign::Credentials;
+use crate::time;
+use js_sys::{Array, Date, Object, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+fn to_js_error(error: &Error) -> JsValue {
+    let e = js_sys::Error::new(&error.to_string());
+    e.set_name("EksAuthError");
+    let set = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
+    };
+    set("code", error.code().into());
+    set("detail", error.message().into());
+    if let Some(field) = error.field() {
+        set("field", field.into());
+    }
+    if let Some(status) = error.status() {
+        set("status", status.into());
+    }
+    if let Some(id) = error.request_id() {
+        set("requestId", id.into());
+    }
+    set("retryable", error.retryable().into());
+    set("irrecoverable", error.irrecoverable().into());
+    set("fault", error.fault().as_str().into());
+    e.into()
+}
+
+type JsResult<T> = Result<T, JsValue>;
+
+fn fail<T>(error: Error) -> JsResult<T> {
+    Err(to_js_error(&error))
+}
+
+fn input_error(field: &str, message: &str) -> JsValue {
+    to_js_error(&Error::input(field, message))
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    if obj.is_object() {
+        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+fn object_arg(value: &JsValue, name: &str) -> JsResult<()> {
+    if value.is_object() {
+        Ok(())
+    } else {
+        Err(input_error(name, "must be an object"))
+    }
+}
+
+/// A string property; `undefined`/`null` is absent.
+fn string_prop(obj: &JsValue, key: &str, path: &str) -> JsResult<Option<String>> {
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| input_error(path, "must be a string"))
+}
+
+fn required_string(obj: &JsValue, key: &str, path: &str) -> JsResult<String> {
+    string_prop(obj, key, path)?.ok_or_else(|| input_error(path, "is required"))
+}
+
+fn bool_prop(obj: &JsValue, key: &str) -> JsResult<bool> {
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(false);
+    }
+    v.as_bool().ok_or_else(|| input_error(key, "must be a boolean"))
+}
+
+fn credentials_prop(obj: &JsValue) -> JsResult<Option<Credentials>> {
+    let c = get(obj, "credentials");
+    if c.is_undefined() || c.is_null() {
+        return Ok(None);
+    }
+    object_arg(&c, "credentials")?;
+    Ok(Some(Credentials {
+        access_key_id: required_string(&c, "accessKeyId", "credentials.accessKeyId")?,
+        secret_access_key: required_string(&c, "secretAccessKey", "credentials.secretAccessKey")?,
+        // An empty session token is how unset environment variables often arrive: treat it as absent.
+        session_token: string_prop(&c, "sessionToken", "credentials.sessionToken")?.filter(|t| !t.is_empty()),
+    }))
+}
+
+/// `now`: epoch milliseconds or a `Date`.
+fn now_prop(obj: &JsValue) -> JsResult<std::time::SystemTime> {
+    let v = get(obj, "now");
+    let millis = if let Some(d) = v.dyn_ref::<Date>() {
+        d.get_time()
+    } else if let Some(n) = v.as_f64() {
+        n
+    } else if v.is_undefined() || v.is_null() {
+        return Err(input_error("now", "is required: the core has no clock (pass Date.now() or a Date)"));
+    } else {
+        return Err(input_error("now", "must be epoch milliseconds (a number) or a Date"));
+    };
+    time::from_epoch_millis(millis)
+        .ok_or_else(|| input_error("now", "must be a valid time between 1970 and 9999"))
+}
+
+fn assume_role_input(input: &JsValue) -> JsResult<AssumeRoleRequest> {
+    object_arg(input, "input")?;
+    Ok(AssumeRoleRequest {
+        cluster_name: required_string(input, "clusterName", "clusterName")?,
+        token: required_string(input, "token", "token")?,
+        region: string_prop(input, "region", "region")?,
+        credentials: credentials_prop(input)?,
+        now: now_prop(input)?,
+        use_fips: bool_prop(input, "useFips")?,
+        endpoint: string_prop(input, "endpoint", "endpoint")?,
+        eks_node_name: string_prop(input, "eksNodeName", "eksNodeName")?,
+        instance_id: string_prop(input, "instanceId", "instanceId")?,
+        zone: string_prop(input, "zone", "zone")?,
+    })
+}
+
+fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
+        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
+}
+
+fn pairs_to_object(pairs: &[(String, String)]) -> Object {
+    let obj = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    obj
+}
+
+/// `resolveEndpoint({ region, useFips?, endpoint? })` → URL string.
+#[wasm_bindgen(js_name = resolveEndpoint)]
+pub fn resolve_endpoint(params: JsValue) -> JsResult<String> {
+    object_arg(&params, "params")?;
+    let region = string_prop(&params, "region", "region")?;
+    let endpoint = string_prop(&params, "endpoint", "endpoint")?;
+    let use_fips = bool_prop(&params, "useFips")?;
+    resolve(&EndpointParams { region: region.as_deref(), use_fips, endpoint: endpoint.as_deref() })
+        .map(|e| e.url())
+        .or_else(fail)
+}
+
+/// `buildAssumeRoleRequest(input)` → `{ method, url, headers, body }`.
+#[wasm_bindgen(js_name = buildAssumeRoleRequest)]
+pub fn build_assume_role_request(input: JsValue) -> JsResult<JsValue> {
+    let input = assume_role_input(&input)?;
+    let request = request::build_assume_role_request(&input).or_else(fail)?;
+    let out = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&out, &JsValue::from_str(k), v);
+    };
+    set("method", &request.method.as_str().into());
+    set("url", &request.url.as_str().into());
+    set("headers", &pairs_to_object(&request.headers).into());
+    set("body", &request.body.as_str().into());
+    Ok(out.into())
+}
+
+/// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
+/// the session token redacted from the canonical request; `null` when unsigned.
+#[wasm_bindgen(js_name = signingStages)]
+pub fn signing_stages(input: JsValue) -> JsResult<JsValue> {
+    let input = assume_role_input(&input)?;
+    let Some(stages) = request::assume_role_signing_stages(&input).or_else(fail)? else {
+        return Ok(JsValue::NULL);
+    };
+    let token = input.credentials.as_ref().and_then(|c| c.session_token.as_deref());
+    let out = Object::new();
+    let set = |k: &str, v: &str| {
+        let _ = Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_str(v));
+    };
+    set("canonicalRequest", &redact::redact(&stages.canonical_request, &token.into_iter().collect::<Vec<_>>()));
+    set("signedHeaders", &stages.signed_headers);
+    set("credentialScope", &stages.credential_scope);
+    set("stringToSign", &stages.string_to_sign);
+    set("signature", &stages.signature);
+    set("authorization", &stages.authorization);
+    Ok(out.into())
+}
+
+/// Header pairs from a plain object, a `Headers` (anything iterable of pairs) or an array of pairs.
+fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
+    if headers.is_undefined() || headers.is_null() {
+        return Ok(Vec::new());
+    }
+    let pair = |entry: JsValue| -> JsResult<(String, String)> {
+        let arr: Array = entry.dyn_into().map_err(|_| input_error("headers", "entries must be [name, value] pairs"))?;
+        let name = arr.get(0).as_string().ok_or_else(|| input_error("headers", "header names must be strings"))?;
+        let value = arr.get(1);
+        let value = value
+            .as_string()
+            .or_else(|| value.as_f64().map(|n| n.to_string()))
+            .ok_or_else(|| input_error("headers", "header values must be strings"))?;
+        Ok((name, value))
+    };
+    let is_iterable = headers.is_object()
+        && Reflect::get(headers, &js_sys::Symbol::iterator()).map(|f| f.is_function()).unwrap_or(false);
+    if is_iterable {
+        let iter = js_sys::try_iter(headers)
+            .map_err(|_| input_error("headers", "is not iterable"))?
+            .ok_or_else(|| input_error("headers", "is not iterable"))?;
+        iter.map(|entry| entry.map_err(|_| input_error("headers", "iteration failed")).and_then(pair)).collect()
+    } else if headers.is_object() {
+        Object::entries(headers.unchecked_ref()).iter().map(pair).collect()
+    } else {
+        Err(input_error("headers", "must be an object, a Headers or an array of [name, value] pairs"))
+    }
+}
+
+fn body_bytes(body: &JsValue) -> JsResult<Vec<u8>> {
+    if let Some(s) = body.as_string() {
+        Ok(s.into_bytes())
+    } else if let Some(u) = body.dyn_ref::<Uint8Array>() {
+        Ok(u.to_vec())
+    } else if let Some(b) = body.dyn_ref::<js_sys::ArrayBuffer>() {
+        Ok(Uint8Array::new(b).to_vec())
+    } else if body.is_undefined() || body.is_null() {
+        Ok(Vec::new())
+    } else {
+        Err(input_error("body", "must be a string, a Uint8Array or an ArrayBuffer"))
+    }
+}
+
+/// `parseAssumeRoleResponse({ status, headers, body })` → the result, or throws the service error.
+#[wasm_bindgen(js_name = parseAssumeRoleResponse)]
+pub fn parse_assume_role_response(http: JsValue) -> JsResult<JsValue> {
+    object_arg(&http, "response")?;
+    let status = get(&http, "status")
+        .as_f64()
+        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+        .ok_or_else(|| input_error("status", "must be an HTTP status code (100-599)"))? as u16;
+    let headers = header_pairs(&get(&http, "headers"))?;
+    let body = body_bytes(&get(&http, "body"))?;
+    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+    let result = response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body: &body })
+        .or_else(fail)?;
+    to_js(&result)
+}
+
+fn result_arg(result: JsValue) -> JsResult<AssumeRoleResult> {
+    object_arg(&result, "result")?;
+    serde_wasm_bindgen::from_value(result).map_err(|e| input_error("result", &e.to_string()))
+}
+
+/// `toContainerCredentials(result)` → the EKS Pod Identity Agent's JSON object.
+#[wasm_bindgen(js_name = toContainerCredentials)]
+pub fn to_container_credentials(result: JsValue) -> JsResult<JsValue> {
+    to_js(&credentials::to_container_credentials(&result_arg(result)?).or_else(fail)?)
+}
+
+/// `toCredentialProcess(result)` → the `credential_process` JSON object.
+#[wasm_bindgen(js_name = toCredentialProcess)]
+pub fn to_credential_process(result: JsValue) -> JsResult<JsValue> {
+    to_js(&credentials::to_credential_process(&result_arg(result)?).or_else(fail)?)
+}
+
+/// `toShellExports(result)` → `export` lines.
+#[wasm_bindgen(js_name = toShellExports)]
+pub fn to_shell_exports(result: JsValue) -> JsResult<String> {
+    credentials::to_shell_exports(&result_arg(result)?).or_else(fail)
+}
+
+/// `backoffDelay(attempt, random)` → milliseconds to wait after `attempt` failed attempts.
+#[wasm_bindgen(js_name = backoffDelay)]
+pub fn backoff_delay(attempt: u32, random: f64) -> f64 {
+    retry::backoff_delay_ms(attempt, random)
+}
+
+/// `clockSkew({ now, date?, code?, message? })` → the offset in ms to add to the host clock, or `null`.
+#[wasm_bindgen(js_name = clockSkew)]
+pub fn clock_skew(params: JsValue) -> JsResult<Option<f64>> {
+    object_arg(&params, "params")?;
+    let now = get(&params, "now").as_f64().ok_or_else(|| input_error("now", "must be epoch milliseconds"))?;
+    let date = string_prop(&params, "date", "date")?;
+    let code = string_prop(&params, "code", "code")?;
+    let message = string_prop(&params, "message", "message")?;
+    Ok(retry::clock_skew_ms(now, date.as_deref(), code.as_deref(), message.as_deref()))
+}
+
+/// `redact(text, secrets)` → text with each secret and any `x-amz-security-token:` value redacted.
+#[wasm_bindgen]
+pub fn redact(text: &str, secrets: Vec<String>) -> String {
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    redact::redact(text, &secrets)
+}
