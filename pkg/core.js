@@ -2,22 +2,13 @@
 // module is loaded and turn thrown errors into `EksAuthError`. No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
 import { EksAuthError, fromWasmError } from './errors.js';
+import { isReady } from './state.js';
 
 export { EksAuthError };
 
-let ready = false;
-
-/** Called by each host entry once the wasm module is instantiated. */
-export function markReady() {
-  ready = true;
-}
-
-export function isReady() {
-  return ready;
-}
 
 function call(fn, args) {
-  if (!ready) {
+  if (!isReady()) {
     throw new EksAuthError(
       'eks-auth-wasm is not initialized: `await init()` before calling the API (the WebAssembly module is not loaded yet)',
       { code: 'NotInitialized' },
@@ -41,3 +32,7 @@ export const toShellExports = (...a) => call(wasm.toShellExports, a);
 export const backoffDelay = (...a) => call(wasm.backoffDelay, a);
 export const clockSkew = (...a) => call(wasm.clockSkew, a) ?? null;
 export const redact = (text, secrets = []) => call(wasm.redact, [text, secrets.filter((s) => typeof s === 'string')]);
+export const agentErrorResponse = (...a) => call(wasm.agentErrorResponse, a);
+export const credentialsFreshness = (...a) => call(wasm.credentialsFreshness, a);
+export const errorRetryDelay = (...a) => call(wasm.errorRetryDelay, a);
+export const parseToken = (...a) => call(wasm.parseToken, a);

@@ -2,7 +2,7 @@
 // (streaming where served as application/wasm). It is idempotent, and takes a
 // `WebAssembly.Module`, URL, Response or bytes when the host brings its own.
 import initWasm, { initSync } from './wasm/eks_auth_wasm.js';
-import { isReady, markReady } from './core.js';
+import { isReady, markReady } from './state.js';
 
 let loading;
 

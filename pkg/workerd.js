@@ -2,7 +2,7 @@
 // arrives precompiled through the `.wasm` import and is instantiated synchronously at import.
 import wasmModule from './wasm/eks_auth_wasm_bg.wasm';
 import { initSync } from './wasm/eks_auth_wasm.js';
-import { markReady } from './core.js';
+import { markReady } from './state.js';
 
 initSync({ module: wasmModule });
 markReady();

@@ -1,3 +1,4 @@
+pub mod agent;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
@@ -7,6 +8,7 @@ pub mod response;
 pub mod retry;
 pub mod sign;
 pub mod time;
+pub mod token;
 pub mod validate;
 #[cfg(target_arch = "wasm32")]
 mod wasm;

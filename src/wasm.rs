@@ -4,6 +4,7 @@
 //! `EksAuthError` that carry `code`, `field`, `status`, `requestId`, `retryable`, `irrecoverable`
 //! and `fault`; `pkg/` re-wraps them as its `EksAuthError` class.
 
+use crate::agent;
 use crate::credentials;
 use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
 use crate::error::Error;
@@ -19,13 +20,18 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 fn to_js_error(error: &Error) -> JsValue {
-    let e = js_sys::Error::new(&error.to_string());
+    // A service error's message is the service's own (botocore's `Error.Message`); the code is
+    // beside it. Every other kind reads best with the field or rule in front.
+    let message = match error {
+        Error::Service(e) => e.message.clone(),
+        other => other.to_string(),
+    };
+    let e = js_sys::Error::new(&message);
     e.set_name("EksAuthError");
     let set = |k: &str, v: JsValue| {
         let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
     };
     set("code", error.code().into());
-    set("detail", error.message().into());
     if let Some(field) = error.field() {
         set("field", field.into());
     }
@@ -302,4 +308,75 @@ pub fn clock_skew(params: JsValue) -> JsResult<Option<f64>> {
 pub fn redact(text: &str, secrets: Vec<String>) -> String {
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     redact::redact(text, &secrets)
+}
+
+/// Rebuilds a core error from an `EksAuthError`-shaped JS object (code, message, status, ...).
+fn error_arg(error: &JsValue) -> JsResult<Error> {
+    object_arg(error, "error")?;
+    let code = string_prop(error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
+    let message = string_prop(error, "message", "error.message")?.unwrap_or_default();
+    let status = get(error, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
+    let request_id = string_prop(error, "requestId", "error.requestId")?;
+    Ok(match (code.as_str(), status) {
+        ("InvalidInput", _) => Error::input(string_prop(error, "field", "error.field")?.unwrap_or_default(), message),
+        ("InvalidConfiguration", _) => Error::configuration(message),
+        ("MalformedResponse", Some(status)) => Error::MalformedResponse { message, status, request_id },
+        (_, Some(status)) => Error::Service(crate::error::ServiceError {
+            retryable: retry::is_retryable(status, &code),
+            irrecoverable: get(error, "irrecoverable").as_bool().unwrap_or(false),
+            fault: if status >= 500 { crate::error::Fault::Server } else { crate::error::Fault::Client },
+            code,
+            message,
+            status,
+            request_id,
+        }),
+        // Network and timeout failures have no status: the agent answers them with 500.
+        _ => Error::MalformedResponse { message: format!("{code}: {message}"), status: 500, request_id },
+    })
+}
+
+/// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs.
+#[wasm_bindgen(js_name = agentErrorResponse)]
+pub fn agent_error_response(error: JsValue) -> JsResult<JsValue> {
+    let (status, body) = agent::error_response(&error_arg(&error)?);
+    let out = Object::new();
+    let _ = Reflect::set(&out, &"status".into(), &status.into());
+    let _ = Reflect::set(&out, &"body".into(), &body.into());
+    Ok(out.into())
+}
+
+fn number_prop(obj: &JsValue, key: &str) -> JsResult<f64> {
+    get(obj, key).as_f64().filter(|n| n.is_finite()).ok_or_else(|| input_error(key, "must be a finite number"))
+}
+
+/// `credentialsFreshness({ now, fetchedAt, expiration, maxRetention? })` (all epoch/duration ms)
+/// → `{ state: 'fresh'|'renew'|'expired', renewAt }`.
+#[wasm_bindgen(js_name = credentialsFreshness)]
+pub fn credentials_freshness(params: JsValue) -> JsResult<JsValue> {
+    object_arg(&params, "params")?;
+    let now = number_prop(&params, "now")?;
+    let fetched_at = number_prop(&params, "fetchedAt")?;
+    let expiration = number_prop(&params, "expiration")?;
+    let max_retention = match get(&params, "maxRetention") {
+        v if v.is_undefined() || v.is_null() => agent::DEFAULT_MAX_RETENTION_MS,
+        _ => number_prop(&params, "maxRetention")?,
+    };
+    let out = Object::new();
+    let state = agent::freshness(now, fetched_at, expiration, max_retention);
+    let _ = Reflect::set(&out, &"state".into(), &state.as_str().into());
+    let _ = Reflect::set(&out, &"renewAt".into(), &agent::renew_at_ms(fetched_at, expiration, max_retention).into());
+    Ok(out.into())
+}
+
+/// `errorRetryDelay(random)` → ms before retrying after a recoverable upstream error.
+#[wasm_bindgen(js_name = errorRetryDelay)]
+pub fn error_retry_delay(random: f64) -> f64 {
+    agent::error_retry_delay_ms(random)
+}
+
+/// `parseToken(token)` → the token's claims (unverified), or throws `InvalidInput` on `token`.
+#[wasm_bindgen(js_name = parseToken)]
+pub fn parse_token(token: JsValue) -> JsResult<JsValue> {
+    let token = token.as_string().ok_or_else(|| input_error("token", "must be a string"))?;
+    to_js(&crate::token::parse_token(&token).or_else(fail)?)
 }

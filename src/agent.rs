@@ -1,0 +1,110 @@
+//! Decisions of the EKS Pod Identity Agent that a sidecar replaying its contract must make the same
+//! way: the error answer SDKs receive, and when cached credentials are served, renewed or dropped.
+
+use crate::error::Error;
+
+/// Credentials with this little left are neither served nor cached (the agent's 15 s).
+pub const MIN_REMAINING_MS: f64 = 15_000.0;
+/// The agent's default `--max-credential-retention-before-renewal`: 3 hours.
+pub const DEFAULT_MAX_RETENTION_MS: f64 = 3.0 * 3600.0 * 1000.0;
+/// SDKs start renewing this long before expiry (botocore's advisory window); serving credentials
+/// with less left than this would make them ask again at once.
+pub const SDK_REFRESH_WINDOW_MS: f64 = 15.0 * 60.0 * 1000.0;
+/// After a recoverable upstream error the agent keeps what it has and tries again in 1 minute (+ jitter).
+pub const ERROR_RETRY_MS: f64 = 60_000.0;
+
+/// The agent's HTTP answer for a failed exchange: status and text body.
+pub fn error_response(error: &Error) -> (u16, String) {
+    let status = match error {
+        Error::Service(e) => e.status,
+        Error::InvalidInput { field, .. } if field == "token" => 400,
+        _ => 500,
+    };
+    let request_id = error.request_id().unwrap_or("");
+    let body = format!("[{request_id}]: ({}): {}, fault: {}", error.code(), error.message(), error.fault().as_str());
+    (status, body)
+}
+
+/// Where cached credentials stand at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Serve them.
+    Fresh,
+    /// Serve them, and renew in the background.
+    Renew,
+    /// Do not serve: 15 s or less left. Fetch anew (and wait for it).
+    Expired,
+}
+
+impl Freshness {
+    /// `fresh`, `renew`, `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Freshness::Fresh => "fresh",
+            Freshness::Renew => "renew",
+            Freshness::Expired => "expired",
+        }
+    }
+}
+
+/// When credentials fetched at `fetched_at_ms` that expire at `expiration_ms` should be renewed:
+/// after `max_retention_ms` (3 h by default), and early enough that SDKs still get them with their
+/// refresh window to spare — or at half-life for short-lived ones.
+pub fn renew_at_ms(fetched_at_ms: f64, expiration_ms: f64, max_retention_ms: f64) -> f64 {
+    let lifetime = (expiration_ms - fetched_at_ms).max(0.0);
+    let by_window = (lifetime - SDK_REFRESH_WINDOW_MS).max(lifetime / 2.0);
+    fetched_at_ms + by_window.min(max_retention_ms)
+}
+
+/// Freshness of cached credentials.
+pub fn freshness(now_ms: f64, fetched_at_ms: f64, expiration_ms: f64, max_retention_ms: f64) -> Freshness {
+    if expiration_ms - now_ms <= MIN_REMAINING_MS {
+        Freshness::Expired
+    } else if now_ms >= renew_at_ms(fetched_at_ms, expiration_ms, max_retention_ms) {
+        Freshness::Renew
+    } else {
+        Freshness::Fresh
+    }
+}
+
+/// Delay before trying again after a recoverable upstream error: 1 minute plus up to 10 % jitter,
+/// so a fleet of sidecars does not retry in step. `random` in `[0, 1)` comes from the host.
+pub fn error_retry_delay_ms(random: f64) -> f64 {
+    let random = if random.is_finite() { random.clamp(0.0, 1.0) } else { 0.0 };
+    ERROR_RETRY_MS * (1.0 + 0.1 * random)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Fault, ServiceError};
+
+    const H: f64 = 3600.0 * 1000.0;
+
+    #[test]
+    fn error_bodies() {
+        let e = Error::Service(ServiceError {
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            status: 400,
+            request_id: Some("r-1".into()),
+            retryable: false,
+            irrecoverable: true,
+            fault: Fault::Client,
+        });
+        assert_eq!(error_response(&e), (400, "[r-1]: (AccessDeniedException): no, fault: client".into()));
+        let bad = Error::input("token", "must be a JWT");
+        assert_eq!(error_response(&bad).0, 400);
+    }
+
+    #[test]
+    fn renewal() {
+        assert_eq!(renew_at_ms(0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), 3.0 * H);
+        assert_eq!(renew_at_ms(0.0, 59.0 * 60_000.0, DEFAULT_MAX_RETENTION_MS), 44.0 * 60_000.0);
+        assert_eq!(renew_at_ms(0.0, 10.0 * 60_000.0, DEFAULT_MAX_RETENTION_MS), 5.0 * 60_000.0);
+        assert_eq!(freshness(H, 0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), Freshness::Fresh);
+        assert_eq!(freshness(3.0 * H, 0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), Freshness::Renew);
+        assert_eq!(freshness(6.0 * H - 15_000.0, 0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), Freshness::Expired);
+        assert_eq!(freshness(6.0 * H - 15_001.0, 0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), Freshness::Renew);
+    }
+}
