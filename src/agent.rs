@@ -20,9 +20,12 @@ pub fn error_response(error: &Error) -> (u16, String) {
         Error::InvalidInput { field, .. } if field == "token" => 400,
         _ => 500,
     };
-    let request_id = error.request_id().unwrap_or("");
-    let body = format!("[{request_id}]: ({}): {}, fault: {}", error.code(), error.message(), error.fault().as_str());
-    (status, body)
+    (status, error_body(error.request_id(), error.code(), error.message(), error.fault()))
+}
+
+/// The agent's error body: `[<request-id>]: (<ErrorCode>): <message>, fault: client|server`.
+pub fn error_body(request_id: Option<&str>, code: &str, message: &str, fault: crate::error::Fault) -> String {
+    format!("[{}]: ({code}): {message}, fault: {}", request_id.unwrap_or(""), fault.as_str())
 }
 
 /// Where cached credentials stand at `now`.

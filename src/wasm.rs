@@ -330,15 +330,24 @@ fn error_arg(error: &JsValue) -> JsResult<Error> {
             status,
             request_id,
         }),
-        // Network and timeout failures have no status: the agent answers them with 500.
-        _ => Error::MalformedResponse { message: format!("{code}: {message}"), status: 500, request_id },
+        // Network and timeout failures have no status: see `agent_error_response`.
+        _ => return Err(JsValue::NULL),
     })
 }
 
 /// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs.
 #[wasm_bindgen(js_name = agentErrorResponse)]
 pub fn agent_error_response(error: JsValue) -> JsResult<JsValue> {
-    let (status, body) = agent::error_response(&error_arg(&error)?);
+    let (status, body) = match error_arg(&error) {
+        Ok(e) => agent::error_response(&e),
+        // No HTTP status (network, timeout): the agent answers 500, fault on the server side.
+        Err(e) if e.is_null() => {
+            let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
+            let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
+            (500, agent::error_body(None, &code, &message, crate::error::Fault::Server))
+        }
+        Err(e) => return Err(e),
+    };
     let out = Object::new();
     let _ = Reflect::set(&out, &"status".into(), &status.into());
     let _ = Reflect::set(&out, &"body".into(), &body.into());
