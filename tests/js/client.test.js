@@ -1,0 +1,152 @@
+// EksAuthClient against the local emulator on loopback: retries, timeouts, network errors,
+// clock-skew correction and redaction, with injected clocks and no real waiting.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { EksAuthClient, EksAuthError } from '../../pkg/node.js';
+import { startEmulator, DEFAULT_CALLER } from '../../pkg/emulator/index.js';
+
+const SESSION = { accessKeyId: 'ASIAEXAMPLECALLER01', secretAccessKey: 'callerSecretKeyExample000000000000000000', sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE' };
+let emu, token;
+const noSleep = async () => {};
+// setFaults merges: name every fault to turn it off.
+const clearFaults = () => emu.setFaults({ throttle: 0, error500: 0, error503: 0, drop: 0, garbage: 0, latencyMs: 0, errors: {} });
+
+before(async () => {
+  emu = await startEmulator({
+    port: 0,
+    region: 'us-west-2',
+    callers: [DEFAULT_CALLER, SESSION],
+    associations: [{ cluster: 'my-cluster', namespace: 'default', serviceAccount: 'my-sa', roleArn: 'arn:aws:iam::111122223333:role/my-pod-role' }],
+  });
+  token = await emu.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'my-pod' });
+});
+after(() => emu.close());
+
+const client = (options = {}) =>
+  new EksAuthClient({ region: 'us-west-2', endpoint: emu.endpoint ?? emu.url, credentials: DEFAULT_CALLER, sleep: noSleep, ...options });
+
+test('exchanges a token for credentials', async () => {
+  clearFaults();
+  const result = await client().assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  assert.equal(result.subject.serviceAccount, 'my-sa');
+  assert.match(result.credentials.accessKeyId, /^ASIA/);
+  assert.equal(typeof result.credentials.expiration, 'number');
+});
+
+test('credentials from an async provider, resolved per call', async () => {
+  let calls = 0;
+  const provider = async () => {
+    calls++;
+    return SESSION;
+  };
+  const c = client({ credentials: provider });
+  await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  assert.equal(calls, 2);
+});
+
+test('throttling: standard mode retries up to maxAttempts with backoff, then fails with the attempts', async () => {
+  emu.setFaults({ throttle: 1 });
+  emu.resetStats();
+  const delays = [];
+  const c = client({ random: () => 0.5, onEvent: (e) => e.type === 'retry' && delays.push(e.delayMs) });
+  await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
+    assert.ok(e instanceof EksAuthError);
+    assert.equal(e.code, 'ThrottlingException');
+    assert.equal(e.status, 429);
+    assert.equal(e.attempts, 3);
+    return true;
+  });
+  assert.deepEqual(delays, [500, 1000]);
+  assert.equal(emu.stats.received, 3);
+  clearFaults();
+});
+
+test('never retries a 4xx other than throttling', async () => {
+  emu.resetStats();
+  await assert.rejects(client().assumeRoleForPodIdentity({ clusterName: 'other-cluster', token }), { code: 'ResourceNotFoundException', status: 404, attempts: 1 });
+  assert.equal(emu.stats.received, 1);
+});
+
+test('500 then success', async () => {
+  let n = 0;
+  emu.setFaults({ error500: 1 });
+  const c = client({
+    onEvent: (e) => {
+      if (e.type === 'retry' && ++n === 1) clearFaults();
+    },
+  });
+  const result = await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  assert.ok(result.credentials.accessKeyId);
+  assert.equal(n, 1);
+});
+
+test('garbage body is MalformedResponse; dropped connections are NetworkError, both retried', async () => {
+  emu.setFaults({ garbage: 1 });
+  await assert.rejects(client({ maxAttempts: 2 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'MalformedResponse', attempts: 1 });
+  emu.setFaults({ drop: 1 });
+  emu.resetStats();
+  await assert.rejects(client({ maxAttempts: 2 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'NetworkError', attempts: 2, retryable: true });
+  assert.equal(emu.stats.received, 2);
+  clearFaults();
+});
+
+test('per-attempt timeout gives TimeoutError', async () => {
+  emu.setFaults({ latencyMs: 2000 });
+  await assert.rejects(client({ timeoutMs: 100, maxAttempts: 1 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'TimeoutError', attempts: 1 });
+  clearFaults();
+});
+
+test('nothing listening: NetworkError', async () => {
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+  await assert.rejects(client({ endpoint: `http://127.0.0.1:${port}`, maxAttempts: 2 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
+    assert.equal(e.code, 'NetworkError');
+    assert.match(e.message, /could not reach 127\.0\.0\.1/);
+    return true;
+  });
+});
+
+test('a skewed clock is corrected and the request re-signed once', async () => {
+  const events = [];
+  const c = client({ now: () => Date.now() + 10 * 60_000, onEvent: (e) => events.push(e.type) });
+  const result = await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  assert.ok(result.credentials.accessKeyId);
+  assert.ok(events.includes('skew'));
+  assert.ok(Math.abs(c.clockOffset + 10 * 60_000) < 5_000, `offset ${c.clockOffset}`);
+  // The next call signs with the corrected clock at once.
+  events.length = 0;
+  await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  assert.deepEqual(events.filter((t) => t === 'request').length, 1);
+});
+
+test('a signature mismatch echoes the canonical request: the session token is redacted', async () => {
+  const wrong = { ...SESSION, secretAccessKey: 'wrongSecretKeyExample00000000000000000000' };
+  await assert.rejects(client({ credentials: wrong }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
+    assert.equal(e.code, 'InvalidSignatureException');
+    assert.match(e.message, /The Canonical String for this request should have been/);
+    assert.ok(!e.message.includes(SESSION.sessionToken), 'session token redacted');
+    assert.match(e.message, /x-amz-security-token:<redacted>/);
+    assert.ok(!JSON.stringify({ ...e }).includes(SESSION.sessionToken));
+    return true;
+  });
+});
+
+test('an abort signal from the caller stops the exchange', async () => {
+  emu.setFaults({ latencyMs: 2000 });
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(new Error('stop')), 50);
+  await assert.rejects(client().assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }, { signal: ac.signal }), /stop/);
+  clearFaults();
+});
+
+test('bad options are typed errors', () => {
+  assert.throws(() => new EksAuthClient({ maxAttempts: 0 }), { code: 'InvalidInput', field: 'maxAttempts' });
+  assert.throws(() => new EksAuthClient({ timeoutMs: -1 }), { code: 'InvalidInput', field: 'timeoutMs' });
+});
