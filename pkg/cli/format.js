@@ -106,7 +106,7 @@ export function formatData(data, options = {}) {
   const result = query === undefined || query === null ? data : jmespath.search(data, query);
   switch (output) {
     case 'json':
-      // v2 prints everything but `{}` (v1 printed nothing for any falsy value, null included).
+      // Everything but `{}` (what an operation without output gives) is printed, null included.
       return isEmptyDict(result) ? '' : `${jsonText(result, 0)}\n`;
     case 'text':
       return textOutput(result);
@@ -174,25 +174,19 @@ export function isoTimestamp(epochSeconds, timeZone) {
   return text;
 }
 
-const zoneFormats = new Map();
-
-/** Offset from UTC in seconds of `timeZone` at `epochSeconds`, from the zone's wall clock. */
+/** Offset from UTC in seconds of `timeZone` at `epochSeconds`, from the zone's wall clock. Not
+ * cached: the local zone follows `TZ`, which a process may change. */
 function zoneOffset(epochSeconds, timeZone) {
-  const key = timeZone ?? '';
-  let format = zoneFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    zoneFormats.set(key, format);
-  }
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
   const parts = {};
   for (const { type, value } of format.formatToParts(new Date(epochSeconds * 1000))) parts[type] = Number(value);
   const wall = new Date(0);
@@ -273,10 +267,9 @@ export function pyRepr(value) {
   if (typeof value === 'number') return numberText(value);
   if (typeof value === 'string') return stringRepr(value);
   if (value instanceof NaiveTimestamp) {
-    const [date, time] = value.iso.split('T');
-    const [y, mo, d] = date.split('-').map(Number);
-    const [h, mi, s] = time.split(':').map(Number);
-    return `datetime.datetime(${[y, mo, d, h, mi, s].join(', ')})`;
+    const fields = value.iso.split(/[-T:.]/).map(Number); // year … second[, microsecond]
+    while (fields.length > 5 && fields[fields.length - 1] === 0) fields.pop(); // repr drops zeros
+    return `datetime.datetime(${fields.join(', ')})`;
   }
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   return `{${Object.keys(value).map((k) => `${stringRepr(k)}: ${pyRepr(value[k])}`).join(', ')}}`;
@@ -425,10 +418,10 @@ const ROW_STYLE = '\x1b[1m\x1b[34m'; // Style.BRIGHT + Fore.BLUE
 const INDENT_STYLE = '\x1b[2m\x1b[33m'; // Style.DIM + Fore.YELLOW
 
 /**
- * East Asian Width W, F and A code points (Python 3.11 `unicodedata`, Unicode 14.0.0), which the CLI
- * counts as two columns. Each entry is `gap[.length]` in base 36: the range starts `gap` code points
- * after the previous one ended and spans `length` more. Generated with:
- * `[(a, b) for ranges of cp where unicodedata.east_asian_width(chr(cp)) in 'WFA']`.
+ * Code points whose East Asian Width is W, F or A (Python 3.11 `unicodedata`, Unicode 14.0.0): the
+ * CLI counts them as two columns. Generated from the maximal ranges of
+ * `unicodedata.east_asian_width(chr(cp)) in 'WFA'`, each written as `gap[.length]` in base 36: the
+ * range starts `gap` code points after the previous one ends and spans `length` more.
  */
 const WIDE_RANGES = decodeRanges(
   [
@@ -500,11 +493,13 @@ export function textWidth(text) {
   return width;
 }
 
-const spaces = (n) => (n > 0 ? ' '.repeat(n) : '');
+/** Python's `char * n`: empty for n ≤ 0 (JavaScript's repeat throws on negatives). */
+const times = (char, n) => (n > 0 ? char.repeat(n) : '');
+const spaces = (n) => times(' ', n);
 
 function centerText(text, length, leftEdge, rightEdge, textLength) {
   const start = Math.floor(length / 2) - Math.floor(textLength / 2) - 1;
-  const soFar = textWidth(leftEdge) + Math.max(start, 0) + textLength;
+  const soFar = textWidth(leftEdge) + start + textLength; // a negative start counts, as in Python
   return `${leftEdge}${spaces(start)}${text}${spaces(length - textWidth(rightEdge) - soFar)}${rightEdge}`;
 }
 
@@ -572,7 +567,8 @@ class Section {
   totalWidth(padding, outerPadding) {
     let total = this.columnWidths(0).reduce((sum, w) => sum + w + padding, 0) + 2;
     total += 2 * outerPadding;
-    return Math.max(textWidth(this.title ?? '') + 2 + 2 * outerPadding, total);
+    // A section opened with no title (nested lists) has title None, which measures as 'None'.
+    return Math.max(textWidth(pyStr(this.title)) + 2 + 2 * outerPadding, total);
   }
 }
 
@@ -684,7 +680,7 @@ function tableOutput(title, value, { colored, isTTY, width }) {
   };
   const cell = colored ? (text) => `${ROW_STYLE}${text}${RESET}` : (text) => text;
   const bar = colored ? `${INDENT_STYLE}|${RESET}` : '|';
-  write(`${'-'.repeat(maxWidth)}\n`);
+  write(`${times('-', maxWidth)}\n`);
   for (const section of sections) {
     const indent = bar.repeat(section.indentLevel);
     const line = (text) => { // IndentedStream.write
@@ -694,10 +690,10 @@ function tableOutput(title, value, { colored, isTTY, width }) {
       write('\n');
     };
     const inner = maxWidth - section.indentLevel * 2;
-    const rule = (widths) => line(widths.map((w, i) => (i === 0 ? `+${'-'.repeat(w - 2)}+` : `${'-'.repeat(w - 1)}+`)).join(''));
+    const rule = (widths) => line(widths.map((w, i) => (i === 0 ? `+${times('-', w - 2)}+` : `${times('-', w - 1)}+`)).join(''));
     if (section.title) {
       line(centerText(section.title, inner, '|', '|', textWidth(section.title)));
-      if (section.headers.length === 0 && section.rows.length === 0) line(`+${'-'.repeat(inner - 2)}+`);
+      if (section.headers.length === 0 && section.rows.length === 0) line(`+${times('-', inner - 2)}+`);
     }
     if (section.headers.length) {
       const widths = section.columnWidths(4, inner);
@@ -908,6 +904,7 @@ function doubleQuoted(text) {
  * @param {{ code?: string, message?: string, retries?: number }} error `retries`: the retry count
  *   when the last attempt was the final one allowed (botocore's `MaxAttemptsReached`); leave it
  *   out otherwise. botocore then prints `(reached max retries: N)`, N = attempts - 1 (0 included).
+ *   The message is printed as given: the client has already redacted secrets the service echoed.
  */
 export function formatError({ code, message, retries }) {
   const retryInfo = typeof retries === 'number' ? ` (reached max retries: ${retries})` : '';
