@@ -263,7 +263,8 @@ pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
             let t = t.split(':').next().unwrap_or(t);
             let t = t.rsplit('#').next().unwrap_or(t);
             let message = body_str("message").or_else(|| body_str("Message")).unwrap_or_default();
-            (t.to_string(), message.to_string())
+            // A signature mismatch echoes the canonical request, session token included.
+            (t.to_string(), crate::redact::redact(message, &[]))
         }
         None => (response.status.to_string(), reason_phrase(response.status).to_string()),
     };

@@ -183,3 +183,15 @@ fn response_vectors_read_as_botocore_reads_them() {
         }
     }
 }
+
+#[test]
+fn echoed_session_tokens_never_reach_the_error() {
+    let body = r#"{"message":"The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\n/clusters/c/assume-role-for-pod-identity\n\ncontent-type:application/json\nhost:h\nx-amz-date:20240101T000000Z\nx-amz-security-token:FwoGZXIvYXdzEXAMPLE\n\ncontent-type;host;x-amz-date;x-amz-security-token\nabc'\n"}"#;
+    let headers = [("x-amzn-ErrorType", "InvalidSignatureException")];
+    let err = parse_assume_role_response(&HttpResponse { status: 403, headers: &headers, body: body.as_bytes() }).unwrap_err();
+    assert_eq!(err.code(), "InvalidSignatureException");
+    assert!(!err.to_string().contains("FwoGZXIvYXdzEXAMPLE"));
+    assert!(!format!("{err:?}").contains("FwoGZXIvYXdzEXAMPLE"));
+    assert!(err.message().contains("x-amz-security-token:<redacted>\n"));
+    assert!(!err.retryable() && !err.irrecoverable());
+}
