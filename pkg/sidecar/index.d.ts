@@ -1,0 +1,189 @@
+/**
+ * The EKS Pod Identity Agent's container-credentials endpoint: a web-standard handler, a node:http
+ * server with probes and Prometheus metrics, and a CLI. Node 20+ (the handler alone needs only
+ * `fetch` types and Web Crypto, once the package's wasm is initialized).
+ */
+import type { Registry } from 'prom-client';
+
+/** What the handler needs of `EksAuthClient`. */
+export interface CredentialExchange {
+  assumeRoleForPodIdentity(
+    params: { clusterName: string; token: string },
+    options?: { signal?: AbortSignal },
+  ): Promise<any>;
+}
+
+/** A log record; the CLI writes it as a JSON line with `time` first. Never holds a token or a secret. */
+export interface LogRecord {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Counters the handler increments; `createSidecarMetrics` backs them with prom-client. */
+export interface SidecarMetrics {
+  /** `pod_identity_http_response{code}`: every answer on `/v1/credentials` (429 and 403 included). */
+  httpResponse(code: number): void;
+  /**
+   * `pod_identity_cache_state{state}`: `hit` (served from the cache), `miss` (waited for EKS Auth),
+   * `refreshed` (a background renewal succeeded), `evicted` (dropped: capacity, expiry, irrecoverable error).
+   */
+  cacheState(state: 'hit' | 'miss' | 'refreshed' | 'evicted'): void;
+  /** `pod_identity_cache_errors{type,code}`: each failed upstream call; `NonRecoverable` ones evict. */
+  cacheError(type: 'Recoverable' | 'NonRecoverable', code: string): void;
+}
+
+export interface SidecarHandlerOptions {
+  /** An `EksAuthClient` (its retries, timeouts and clock-skew correction apply to each upstream call). */
+  client: CredentialExchange;
+  /** The EKS cluster. */
+  clusterName: string;
+  /** Addresses served; the `Host` header must name one (with or without a port), else 403.
+   * Loopback adds `localhost`; `0.0.0.0`/`::` accept any IP literal. Default `['127.0.0.1']`. */
+  hosts?: string[];
+  /** Credentials kept (LRU by token hash). Default 2000; 0 disables the cache (calls are still shared). */
+  maxCacheSize?: number;
+  /** Requests per second on `/v1/credentials` before 429 (token bucket). Default 1000; 0 = off. */
+  rateLimit?: number;
+  /** Bucket size. Default half of `rateLimit` (at least 1), as the agent. */
+  burst?: number;
+  /** Background renewals per second sent to EKS Auth (the agent's `--max-service-qps`). Default 3; 0 = no limit. */
+  refreshRateLimit?: number;
+  /** Renew cached credentials after at most this many ms (`credentialsFreshness`). Default 3 h; 0 disables the cache. */
+  maxRetention?: number;
+  /** Clock, epoch ms: cache freshness and the rate limits. Default `Date.now`. */
+  now?: () => number;
+  /** Jitter source in [0, 1) for `errorRetryDelay`. Default `Math.random`. */
+  random?: () => number;
+  logger?: (record: LogRecord) => void;
+  metrics?: Partial<SidecarMetrics>;
+  /** Answer within this many ms (500 `TimeoutError` if EKS Auth is slower; its answer still lands
+   * in the cache). Default 900 (JS v3 `fromHttp` waits 1 s, botocore 2 s); 0 = wait. */
+  answerWithinMs?: number;
+}
+
+/** `(request) => response`, plus bookkeeping for tests and shutdown. */
+export interface SidecarHandler {
+  (request: Request): Promise<Response>;
+  /** Resolves once no upstream call is in flight (background renewals included). */
+  idle(): Promise<void>;
+  /** Aborts upstream calls in flight; no more background renewals. */
+  close(): Promise<void>;
+  readonly cacheSize: number;
+  readonly inflightCount: number;
+}
+
+export declare const CREDENTIALS_PATH: '/v1/credentials';
+export declare const DEFAULTS: Readonly<{
+  hosts: readonly string[];
+  maxCacheSize: number;
+  rateLimit: number;
+  refreshRateLimit: number;
+  maxRetention: number;
+  answerWithinMs: number;
+}>;
+export declare const DEFAULT_PORTS: Readonly<{ port: 2706; probePort: 2703; metricsPort: 2705 }>;
+
+/**
+ * The credentials endpoint: `/v1/credentials` (any method) with the raw token in `Authorization`
+ * → 200 `application/json` `{AccessKeyId, SecretAccessKey, Token, AccountId, Expiration}`; else
+ * 404 (other paths), 429 (rate), 403 (`Host`), 400 (token), or the agent's error answer.
+ * @throws {EksAuthError} `InvalidInput` naming the bad option
+ */
+export declare function createSidecarHandler(options: SidecarHandlerOptions): SidecarHandler;
+
+/** The agent's three counters on `registry` (a new private one by default). */
+export declare function createSidecarMetrics(options?: { registry?: Registry }): SidecarMetrics & { registry: Registry };
+
+export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
+  /** A ready client; otherwise one is made from `region`, `endpoint`, `credentials`. */
+  client?: CredentialExchange;
+  region?: string;
+  endpoint?: string;
+  /** Caller credentials or a provider (e.g. `fromNodeProviderChain()`). */
+  credentials?: unknown;
+  /** Upstream attempts (default 3) and per-attempt timeout in ms (default 5000) of the made client. */
+  maxAttempts?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** Credentials port, on every host. Default 2706; 0 = a free port (the first host picks it). */
+  port?: number;
+  /** `/healthz`, `/readyz`. Default `127.0.0.1`:2703. */
+  probeHost?: string;
+  probePort?: number;
+  /** `/metrics` (and the probes). Default `0.0.0.0`:2705, as the agent. */
+  metricsHost?: string;
+  metricsPort?: number;
+  /** Registry for the metrics; default a private one. */
+  registry?: Registry;
+  /** How long `close()` lets requests in flight finish. Default 30 000 ms. */
+  drainTimeoutMs?: number;
+}
+
+export interface Sidecar {
+  /** `http://<first host>:<port>/v1/credentials`: the value for `AWS_CONTAINER_CREDENTIALS_FULL_URI`. */
+  readonly url: string;
+  /** One URL per bound host (hosts whose address is not on this machine are skipped with a warning). */
+  readonly urls: string[];
+  readonly hosts: string[];
+  readonly port: number;
+  readonly probePort: number;
+  /** `http://<probe host>:<probe port>` (append `/healthz` or `/readyz`). */
+  readonly probeUrl: string;
+  readonly metricsPort: number;
+  /** `http://<metrics host>:<metrics port>/metrics` (loopback when bound to a wildcard address). */
+  readonly metricsUrl: string;
+  readonly handler: SidecarHandler;
+  readonly client: CredentialExchange;
+  readonly registry: Registry;
+  /** Drains: stops accepting, lets requests in flight finish, then closes every server. Idempotent. */
+  close(options?: { drainTimeoutMs?: number }): Promise<void>;
+}
+
+/**
+ * Starts the credentials servers (one per host), the probe server and the metrics server.
+ * @throws {EksAuthError} `InvalidInput`/`InvalidConfiguration` for options the core refuses
+ * @throws {Error} when a port cannot be bound
+ */
+export declare function startSidecar(options: SidecarOptions): Promise<Sidecar>;
+
+export declare const USAGE: string;
+
+/** A command-line mistake (`exitCode` 2). */
+export declare class SidecarUsageError extends Error {
+  readonly exitCode: 2;
+}
+
+/** `--max-cache-size` → `EKS_AUTH_MAX_CACHE_SIZE`. */
+export declare function envName(flag: string): string;
+
+/** A Go duration (`3h`, `90m`, `1h30m`, `300ms`, `0`) → ms. */
+export declare function parseGoDuration(text: string): number;
+
+/**
+ * Flags, then `EKS_AUTH_*` variables, then defaults → `startSidecar` options (without credentials).
+ * @throws {SidecarUsageError}
+ */
+export declare function parseSidecarArgs(
+  argv: string[],
+  io?: { env?: Record<string, string | undefined> },
+): { help: true } | { help: false; logLevel: 'debug' | 'info' | 'warn' | 'error'; options: SidecarOptions & { clusterName: string; hosts: string[] } };
+
+/** JSON lines `{"time","level","msg",...}` at or above `level` on `stream`. */
+export declare function jsonLogger(stream: NodeJS.WritableStream, level?: LogRecord['level']): (record: LogRecord) => void;
+
+/**
+ * Runs `eks-auth sidecar` with the arguments after `sidecar`. Resolves to the exit code: 0 after
+ * SIGINT/SIGTERM (or `io.signal`) and a drain, 2 for bad flags or configuration, 1 when it cannot
+ * start. Caller credentials come from `fromNodeProviderChain()` unless `io.credentials` is given.
+ */
+export declare function runSidecarCli(
+  argv?: string[],
+  io?: {
+    env?: Record<string, string | undefined>;
+    stdout?: NodeJS.WritableStream;
+    stderr?: NodeJS.WritableStream;
+    signal?: AbortSignal;
+    credentials?: unknown;
+  },
+): Promise<number>;
