@@ -36,3 +36,4 @@ export const agentErrorResponse = (...a) => call(wasm.agentErrorResponse, a);
 export const credentialsFreshness = (...a) => call(wasm.credentialsFreshness, a);
 export const errorRetryDelay = (...a) => call(wasm.errorRetryDelay, a);
 export const parseToken = (...a) => call(wasm.parseToken, a);
+export const hostAllowed = (header, hosts) => call(wasm.hostAllowed, [String(header ?? ''), hosts]);

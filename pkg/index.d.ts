@@ -207,3 +207,5 @@ export class EksAuthClient {
   clockOffset: number;
   assumeRoleForPodIdentity(params: AssumeRoleParams, options?: { signal?: AbortSignal }): Promise<AssumeRoleResult>;
 }
+/** Whether a `Host` header names an address the endpoint serves (the agent's DNS-rebinding defence). */
+export function hostAllowed(hostHeader: string, boundHosts: string[]): boolean;

@@ -111,3 +111,86 @@ mod tests {
         assert_eq!(freshness(6.0 * H - 15_001.0, 0.0, 6.0 * H, DEFAULT_MAX_RETENTION_MS), Freshness::Renew);
     }
 }
+
+/// Whether a request's `Host` header names an address this endpoint serves — the agent's defence
+/// against DNS rebinding, where a page on another site gets a browser to call the endpoint through
+/// a name that resolves to it. Accepted: a bound address with or without a port (IPv6 with or
+/// without brackets); `localhost`, `127.0.0.1` and `::1` when bound to loopback; any IP
+/// literal when bound to a wildcard address (rebinding needs a name, never an IP literal).
+pub fn host_allowed(header: &str, bound: &[&str]) -> bool {
+    let Some(host) = header_host(header) else {
+        return false;
+    };
+    let bound: Vec<String> = bound.iter().map(|b| strip_brackets(&b.trim().to_ascii_lowercase()).to_string()).collect();
+    let wildcard = bound.iter().any(|b| b == "0.0.0.0" || b == "::");
+    let loopback = wildcard || bound.iter().any(|b| crate::endpoint::is_loopback(b));
+    bound.iter().any(|b| *b == host)
+        || (loopback && matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1"))
+        || (wildcard && is_ip_literal(&host))
+}
+
+fn strip_brackets(host: &str) -> &str {
+    host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
+}
+
+/// The host of a `Host` header, lowercase, without port or brackets; `None` when malformed.
+fn header_host(header: &str) -> Option<String> {
+    let h = header.trim().to_ascii_lowercase();
+    if h.is_empty() {
+        return None;
+    }
+    let (host, port) = if let Some(rest) = h.strip_prefix('[') {
+        let close = rest.find(']')?;
+        let after = &rest[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(p) => p,
+            None if after.is_empty() => "",
+            None => return None,
+        };
+        (rest[..close].to_string(), port.to_string())
+    } else if h.matches(':').count() == 1 {
+        let (name, port) = h.split_once(':')?;
+        (name.to_string(), port.to_string())
+    } else {
+        (h.clone(), String::new())
+    };
+    (!host.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(host)
+}
+
+fn is_ip_literal(host: &str) -> bool {
+    let v4 = {
+        let parts: Vec<&str> = host.split('.').collect();
+        parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok() && (p.len() == 1 || !p.starts_with('0')))
+    };
+    v4 || (host.contains(':') && host.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'))
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::host_allowed;
+
+    #[test]
+    fn dns_rebinding_defence() {
+        let lo = ["127.0.0.1"];
+        assert!(host_allowed("127.0.0.1", &lo));
+        assert!(host_allowed("127.0.0.1:2706", &lo));
+        assert!(host_allowed("localhost:2706", &lo));
+        assert!(host_allowed("LOCALHOST", &lo));
+        assert!(!host_allowed("evil.example", &lo));
+        assert!(!host_allowed("evil.example:2706", &lo));
+        assert!(!host_allowed("127.0.0.1:x", &lo));
+        assert!(!host_allowed("", &lo));
+        let agent = ["169.254.170.23", "fd00:ec2::23"];
+        assert!(host_allowed("169.254.170.23", &agent));
+        assert!(host_allowed("[fd00:ec2::23]:80", &agent));
+        assert!(!host_allowed("localhost", &agent));
+        assert!(host_allowed("127.0.0.1", &["localhost"]));
+        let any = ["0.0.0.0"];
+        assert!(host_allowed("10.1.2.3:2706", &any));
+        assert!(host_allowed("localhost", &any));
+        assert!(!host_allowed("rebind.example", &any));
+        assert!(host_allowed("[::1]:2706", &["::1"]));
+        assert!(host_allowed("[::1]:2706", &lo));
+        assert!(!host_allowed("127.0.0.2", &lo));
+    }
+}

@@ -389,3 +389,10 @@ pub fn parse_token(token: JsValue) -> JsResult<JsValue> {
     let token = token.as_string().ok_or_else(|| input_error("token", "must be a string"))?;
     to_js(&crate::token::parse_token(&token).or_else(fail)?)
 }
+
+/// `hostAllowed(hostHeader, boundHosts)` → whether the `Host` header names an address served (DNS rebinding defence).
+#[wasm_bindgen(js_name = hostAllowed)]
+pub fn host_allowed(header: &str, bound: Vec<String>) -> bool {
+    let bound: Vec<&str> = bound.iter().map(String::as_str).collect();
+    agent::host_allowed(header, &bound)
+}

@@ -19,6 +19,7 @@ import {
   agentErrorResponse,
   credentialsFreshness,
   errorRetryDelay,
+  hostAllowed,
   parseToken,
   redact,
   toContainerCredentials,
@@ -51,7 +52,6 @@ const noop = () => {};
 export function createSidecarHandler(options = {}) {
   const config = normalizeOptions(options);
   const { client, clusterName, now, random, logger, metrics } = config;
-  const hostAllowed = hostMatcher(config.hosts);
   const requestLimiter = config.rateLimit > 0 ? tokenBucket(config.rateLimit, config.burst, now) : () => true;
   const refreshLimiter = config.refreshRateLimit > 0
     ? tokenBucket(config.refreshRateLimit, Math.max(1, Math.ceil(config.refreshRateLimit)), now)
@@ -83,7 +83,7 @@ export function createSidecarHandler(options = {}) {
         return response;
       }
       const host = request.headers.get('host') ?? hostOf(request.url);
-      if (!hostAllowed(host)) {
+      if (!hostAllowed(host, config.hosts)) {
         log.host = host;
         response = textResponse(403,
           `Access Denied. Called the credentials endpoint through an address it does not serve (${host}); use ${config.hosts.join(' or ')}`);
@@ -171,7 +171,8 @@ export function createSidecarHandler(options = {}) {
         return failed(key, asEksAuthError(error, 'NetworkError'), who);
       }
       try {
-        const expiration = result.credentials.expiration * 1000;
+        // Expiration is in the service's time; the client knows how far the host clock is off.
+        const expiration = result.credentials.expiration * 1000 - (client.clockOffset ?? 0);
         const entry = { body: JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, retryAt: 0, who };
         if (freshnessOf(entry).state === 'expired') {
           // Never served nor cached with 15 s or less left (the core decides what that means).
@@ -362,45 +363,6 @@ function tokenBucket(rate, burst, now) {
 export function bareHost(host) {
   const lower = String(host).trim().toLowerCase();
   return lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const isIpLiteral = (host) => IPV4.test(host) || (host.includes(':') && /^[0-9a-f:.]+$/.test(host));
-const isLoopback = (host) => host === 'localhost' || host === '::1' || (IPV4.test(host) && host.startsWith('127.'));
-const isWildcard = (host) => host === '0.0.0.0' || host === '::';
-
-/**
- * Which `Host` header values reach this endpoint legitimately (the DNS-rebinding defence): a
- * bound address, with or without a port; `localhost` when bound to loopback; any IP literal when
- * bound to a wildcard address (a rebinding attack needs a name, never an IP literal).
- */
-function hostMatcher(hosts) {
-  const allowed = new Set(hosts.map(bareHost));
-  if ([...allowed].some((h) => isLoopback(h) || isWildcard(h))) allowed.add('localhost');
-  if (allowed.has('localhost')) {
-    allowed.add('127.0.0.1');
-    allowed.add('::1');
-  }
-  const anyIp = [...allowed].some(isWildcard);
-  return (header) => {
-    if (typeof header !== 'string' || header === '') return false;
-    let host = header.trim().toLowerCase();
-    if (host.startsWith('[')) {
-      const close = host.indexOf(']');
-      if (close < 0) return false;
-      const rest = host.slice(close + 1);
-      if (rest !== '' && !/^:\d*$/.test(rest)) return false;
-      host = host.slice(1, close);
-    } else {
-      const colons = host.split(':').length - 1;
-      if (colons === 1) {
-        const [name, port] = host.split(':');
-        if (!/^\d*$/.test(port)) return false;
-        host = name;
-      }
-    }
-    return allowed.has(host) || (anyIp && isIpLiteral(host));
-  };
 }
 
 function normalizeOptions(options) {
