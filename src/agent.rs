@@ -124,7 +124,7 @@ pub fn host_allowed(header: &str, bound: &[&str]) -> bool {
     let bound: Vec<String> = bound.iter().map(|b| strip_brackets(&b.trim().to_ascii_lowercase()).to_string()).collect();
     let wildcard = bound.iter().any(|b| b == "0.0.0.0" || b == "::");
     let loopback = wildcard || bound.iter().any(|b| crate::endpoint::is_loopback(b));
-    bound.iter().any(|b| *b == host)
+    bound.contains(&host)
         || (loopback && matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1"))
         || (wildcard && is_ip_literal(&host))
 }
