@@ -15,9 +15,10 @@ Commands:
 Run 'eks-auth <command> --help' for a command's options; 'eks-auth --version' for the version.
 `;
 
-const [command, ...argv] = process.argv.slice(2);
-
 async function main() {
+  // As in the AWS CLI, global options (--output, --region, ...) may come before the command.
+  const { splitGlobalOptions } = await import('../cli/args.js');
+  const { command, argv } = splitGlobalOptions(process.argv.slice(2));
   switch (command) {
     case 'assume-role-for-pod-identity':
     case 'credential-process':

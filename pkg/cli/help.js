@@ -138,3 +138,50 @@ export function commandHelp() {
     '',
   ].join('\n');
 }
+
+/** What `credential-process` and `env` print, and for which configuration line or shell use. */
+const FORMAT_COMMANDS = {
+  'credential-process': {
+    summary: 'Exchanges the token like assume-role-for-pod-identity and prints the pod\'s credentials as the JSON that credential_process programs print (Version, AccessKeyId, SecretAccessKey, SessionToken, Expiration), so any AWS SDK or tool can use the exchange through a profile.',
+    example: [
+      'In ~/.aws/config (the command\'s own credentials come from --profile, here "node", or the',
+      'default chain; a profile must not run itself):',
+      '',
+      '           [profile pod]',
+      '           credential_process = npx eks-auth credential-process --cluster-name my-cluster --token file:///var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token --region us-west-2 --profile node',
+    ],
+  },
+  env: {
+    summary: 'Exchanges the token like assume-role-for-pod-identity and prints the pod\'s credentials as export lines for a POSIX shell (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION), as aws configure export-credentials --format env does.',
+    example: [
+      '           eval "$(npx eks-auth env --cluster-name my-cluster --token file://token --region us-west-2)"',
+    ],
+  },
+};
+
+/** The help page of `credential-process` or `env`: same parameters and global options as the AWS
+ * CLI command; `--output` and `--query` are accepted and ignored (the format is the command's). */
+export function formatCommandHelp(command) {
+  const { summary, example } = FORMAT_COMMANDS[command];
+  const synopsis = [
+    `            ${command}`,
+    ...parameters.map((p) => `          ${p.required ? '' : '['}${p.option} <value>${p.required ? '' : ']'}`),
+    ...[...COMMAND_OPTIONS, ...GLOBAL_OPTIONS].map(([line]) => `          ${line}`),
+  ];
+  return [
+    'NAME',
+    `       ${command} -`,
+    '',
+    'DESCRIPTION',
+    wrap(summary, 7),
+    '',
+    wrap('Options are those of assume-role-for-pod-identity (run "eks-auth assume-role-for-pod-identity help"); the output format is fixed, so --output and --query are ignored. Parameter values may be file://path, so the token need not appear in the process list.', 7),
+    '',
+    'SYNOPSIS',
+    synopsis.join('\n'),
+    '',
+    'EXAMPLE',
+    example.map((line) => (line.startsWith(' ') || !line ? line : `       ${line}`)).join('\n'),
+    '',
+  ].join('\n');
+}
