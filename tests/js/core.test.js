@@ -307,3 +307,31 @@ test('a failing agent answer for every kind of error', () => {
   const bad = new core.EksAuthError('invalid token: must be a JWT', { code: 'InvalidInput', field: 'token' });
   assert.equal(core.agentErrorResponse(bad).status, 400);
 });
+
+test('any input through the wasm: a value or an EksAuthError, and the instance survives', () => {
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const values = [undefined, null, 0, -1, 1e308, NaN, true, '', 'a.b.c', 'my-cluster', 'us-east-1', 'é\u0000\n', {}, [], [['a', 'b']], new Date(NaN), new Uint8Array([0xff]), () => 1, Symbol.iterator, 2n];
+  const any = () => values[Math.floor(rand() * values.length)];
+  const calls = [
+    () => core.buildAssumeRoleRequest({ region: any(), clusterName: any(), token: any(), credentials: rand() < 0.5 ? any() : { accessKeyId: any(), secretAccessKey: any(), sessionToken: any() }, now: any(), endpoint: any(), useFips: any(), eksNodeName: any() }),
+    () => core.parseAssumeRoleResponse({ status: any(), headers: any(), body: any() }),
+    () => core.parseAssumeRoleResponse(any()),
+    () => core.toContainerCredentials(any()),
+    () => core.toShellExports({ credentials: { accessKeyId: any(), secretAccessKey: any(), sessionToken: any(), expiration: any() } }),
+    () => core.resolveEndpoint(any()),
+    () => core.parseToken(any()),
+    () => core.clockSkew({ now: any(), date: any(), code: any(), message: any() }),
+    () => core.credentialsFreshness({ now: any(), fetchedAt: any(), expiration: any() }),
+    () => core.agentErrorResponse(any()),
+  ];
+  for (let i = 0; i < 3000; i++) {
+    try {
+      calls[i % calls.length]();
+    } catch (e) {
+      assert.ok(e instanceof core.EksAuthError, `call ${i % calls.length}: ${e?.name} ${e?.message}`);
+    }
+  }
+  // The instance is alive: a known vector still signs.
+  assert.equal(core.buildAssumeRoleRequest(VALID).method, 'POST');
+});
