@@ -128,7 +128,7 @@ async function run(command, argv, io, signal, promptMode) {
     io.stdout.write(`${versionLine()}\n`);
     return 0;
   }
-  const profile = loadProfile(io.env, globals.profile);
+  const profile = await loadProfile(io.env, globals.profile);
   const mode = promptMode ?? autoPromptMode(argv, io.env, profile);
   const prompt = async () => {
     const answers = await promptForParameters({

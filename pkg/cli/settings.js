@@ -7,9 +7,9 @@
  * Precedence is the CLI's (awscli/clidriver.py, botocore/configprovider.py): option, then
  * environment variable, then the profile, then the default.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { loadSharedConfigFiles } from '@smithy/core/config';
 import { CliError } from './args.js';
 import { noCredentialsError } from './format.js';
 
@@ -20,52 +20,20 @@ export function expandPath(path, env) {
   return expanded.replace(/\$(\w+)|\$\{([^}]+)\}/g, (all, a, b) => env[a ?? b] ?? all);
 }
 
-/** Sections of an INI file as botocore's RawConfigParser reads them; `{}` if the file is absent. */
-function readIni(path) {
-  let text;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    if (e.code === 'ENOENT' || e.code === 'EISDIR' || e.code === 'ENOTDIR') return {};
-    throw e;
-  }
-  const sections = {};
-  let section = null;
-  let key = null;
-  for (const raw of text.split(/\r?\n/)) {
-    if (/^\s*([#;]|$)/.test(raw)) continue;
-    if (/^\s/.test(raw) && section && key) { // continuation of a nested value (`s3 =` blocks)
-      section[key] += `\n${raw.trim()}`;
-      continue;
-    }
-    const header = raw.match(/^\[([^\]]+)\]/);
-    if (header) {
-      section = sections[header[1].trim()] ??= {};
-      key = null;
-      continue;
-    }
-    const pair = raw.match(/^([^=:]+)[=:](.*)$/);
-    if (pair && section) {
-      key = pair[1].trim().toLowerCase();
-      section[key] = pair[2].trim();
-    }
-  }
-  return sections;
-}
-
 /**
  * The shared files and the profile in use. `profile` is the explicit `--profile`, else
  * `AWS_PROFILE`, else `default`; `settings` are that profile's keys, credentials file over config
  * file as botocore merges them.
  */
-export function loadProfile(env, explicitProfile) {
+export async function loadProfile(env, explicitProfile) {
   const configFile = expandPath(env.AWS_CONFIG_FILE || '~/.aws/config', env);
   const credentialsFile = expandPath(env.AWS_SHARED_CREDENTIALS_FILE || '~/.aws/credentials', env);
   const profile = explicitProfile ?? env.AWS_PROFILE ?? env.AWS_DEFAULT_PROFILE ?? 'default';
-  const config = readIni(configFile);
-  const credentials = readIni(credentialsFile);
-  const fromConfig = config[`profile ${profile}`] ?? (profile === 'default' ? config.default : undefined);
-  const fromCredentials = credentials[profile];
+  // The AWS SDK's own reader of the shared files (`[profile x]` sections come back as `x`), the
+  // same the credential providers use, so settings and credentials agree.
+  const files = await loadSharedConfigFiles({ filepath: credentialsFile, configFilepath: configFile, ignoreCache: true });
+  const fromConfig = files.configFile[profile];
+  const fromCredentials = files.credentialsFile[profile];
   return {
     name: profile,
     explicit: explicitProfile !== undefined || env.AWS_PROFILE !== undefined || env.AWS_DEFAULT_PROFILE !== undefined,
