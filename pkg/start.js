@@ -72,6 +72,7 @@ export async function runStart(argv, { stdout = process.stdout, signal } = {}) {
   const closers = [];
   let tokenFile = values['token-file'];
   let sidecarOptions;
+  let consoleOptions;
 
   if (real) {
     if (!values['cluster-name'] || !tokenFile) {
@@ -101,6 +102,8 @@ export async function runStart(argv, { stdout = process.stdout, signal } = {}) {
     const token = await emulator.mintToken({ namespace: values.namespace, serviceAccount: values['service-account'], podName: 'dev-pod' });
     writeFileSync(tokenFile, token, { mode: 0o600 });
     sidecarOptions = { clusterName, region, endpoint: emulator.endpoint ?? emulator.url, credentials: DEFAULT_CALLER };
+    // The console pre-fills the emulator's fake development key only: never real credentials.
+    consoleOptions = { endpoint: sidecarOptions.endpoint, defaults: { region, clusterName }, devCredentials: DEFAULT_CALLER };
   }
 
   const sidecar = await startSidecar({
@@ -115,10 +118,16 @@ export async function runStart(argv, { stdout = process.stdout, signal } = {}) {
   closers.unshift(() => sidecar.close());
   const url = `http://127.0.0.1:${sidecar.port}/v1/credentials`;
   log({ msg: 'sidecar listening', url, probes: sidecar.probeUrl, metrics: sidecar.metricsUrl });
+  const { startConsoleServer } = await import('./console-server.js');
+  const consoleServer = await startConsoleServer(
+    consoleOptions ?? { endpoint: sidecarOptions.endpoint, defaults: { region: sidecarOptions.region, clusterName: sidecarOptions.clusterName } },
+  );
+  closers.unshift(() => consoleServer.close());
   stdout.write(
     `export AWS_CONTAINER_CREDENTIALS_FULL_URI=${url}\n` +
       `export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=${tokenFile}\n` +
-      `curl -s -H "Authorization: $(cat ${tokenFile})" ${url}\n`,
+      `curl -s -H "Authorization: $(cat ${tokenFile})" ${url}\n` +
+      `console: ${consoleServer.url}\n`,
   );
 
   const stop = new AbortController();

@@ -19,7 +19,7 @@ async function startChild(args = []) {
     const timer = setTimeout(() => reject(new Error(`no output in time; stderr:\n${stderr}`)), 30_000);
     child.stdout.on('data', (d) => {
       stdout += d;
-      if (stdout.split('\n').length > 3) {
+      if (stdout.split('\n').length > 4) {
         clearTimeout(timer);
         resolve();
       }
@@ -32,12 +32,17 @@ async function startChild(args = []) {
 test('npm start prints the SDK lines, serves credentials to a real SDK, prints no secret, stops on Ctrl-C', async () => {
   const run = await startChild();
   const lines = run.stdout().trimEnd().split('\n');
-  assert.equal(lines.length, 3);
+  assert.equal(lines.length, 4);
   const uri = lines[0].match(/^export AWS_CONTAINER_CREDENTIALS_FULL_URI=(http:\/\/127\.0\.0\.1:\d+\/v1\/credentials)$/)?.[1];
   const tokenFile = lines[1].match(/^export AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=(\S+)$/)?.[1];
   assert.ok(uri, lines[0]);
   assert.ok(tokenFile && existsSync(tokenFile), lines[1]);
   assert.equal(lines[2], `curl -s -H "Authorization: $(cat ${tokenFile})" ${uri}`);
+  const consoleUrl = lines[3].match(/^console: (http:\/\/127\.0\.0\.1:\d+\/)$/)?.[1];
+  assert.ok(consoleUrl, lines[3]);
+  const page = await fetch(consoleUrl);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<html/i);
   const token = readFileSync(tokenFile, 'utf8');
   assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
 
