@@ -310,48 +310,43 @@ pub fn redact(text: &str, secrets: Vec<String>) -> String {
     redact::redact(text, &secrets)
 }
 
-/// Rebuilds a core error from an `EksAuthError`-shaped JS object (code, message, status, ...).
-fn error_arg(error: &JsValue) -> JsResult<Error> {
-    object_arg(error, "error")?;
-    let code = string_prop(error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
-    let message = string_prop(error, "message", "error.message")?.unwrap_or_default();
-    let status = get(error, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
-    let request_id = string_prop(error, "requestId", "error.requestId")?;
-    Ok(match (code.as_str(), status) {
-        ("InvalidInput", _) => Error::input(string_prop(error, "field", "error.field")?.unwrap_or_default(), message),
+fn status_and_body(status: u16, body: String) -> JsValue {
+    let out = Object::new();
+    let _ = Reflect::set(&out, &"status".into(), &status.into());
+    let _ = Reflect::set(&out, &"body".into(), &body.into());
+    out.into()
+}
+
+/// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs,
+/// for an `EksAuthError`-shaped object (code, message, status, requestId, field, irrecoverable).
+#[wasm_bindgen(js_name = agentErrorResponse)]
+pub fn agent_error_response(error: JsValue) -> JsResult<JsValue> {
+    object_arg(&error, "error")?;
+    let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
+    let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
+    let status = get(&error, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
+    let request_id = string_prop(&error, "requestId", "error.requestId")?;
+    let error = match (code.as_str(), status) {
+        ("InvalidInput", _) => Error::input(string_prop(&error, "field", "error.field")?.unwrap_or_default(), message),
         ("InvalidConfiguration", _) => Error::configuration(message),
         ("MalformedResponse", Some(status)) => Error::MalformedResponse { message, status, request_id },
         (_, Some(status)) => Error::Service(crate::error::ServiceError {
             retryable: retry::is_retryable(status, &code),
-            irrecoverable: get(error, "irrecoverable").as_bool().unwrap_or(false),
+            irrecoverable: get(&error, "irrecoverable").as_bool().unwrap_or(false),
             fault: if status >= 500 { crate::error::Fault::Server } else { crate::error::Fault::Client },
             code,
             message,
             status,
             request_id,
         }),
-        // Network and timeout failures have no status: see `agent_error_response`.
-        _ => return Err(JsValue::NULL),
-    })
-}
-
-/// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs.
-#[wasm_bindgen(js_name = agentErrorResponse)]
-pub fn agent_error_response(error: JsValue) -> JsResult<JsValue> {
-    let (status, body) = match error_arg(&error) {
-        Ok(e) => agent::error_response(&e),
         // No HTTP status (network, timeout): the agent answers 500, fault on the server side.
-        Err(e) if e.is_null() => {
-            let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
-            let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
-            (500, agent::error_body(None, &code, &message, crate::error::Fault::Server))
+        _ => {
+            let body = agent::error_body(None, &code, &message, crate::error::Fault::Server);
+            return Ok(status_and_body(500, body));
         }
-        Err(e) => return Err(e),
     };
-    let out = Object::new();
-    let _ = Reflect::set(&out, &"status".into(), &status.into());
-    let _ = Reflect::set(&out, &"body".into(), &body.into());
-    Ok(out.into())
+    let (status, body) = agent::error_response(&error);
+    Ok(status_and_body(status, body))
 }
 
 fn number_prop(obj: &JsValue, key: &str) -> JsResult<f64> {
