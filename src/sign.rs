@@ -1,18 +1,15 @@
-//! SigV4 for any HTTP request, with the caller's clock, through `aws-sigv4`.
+//! SigV4 for any HTTP request, with the caller's clock.
 //!
-//! `aws-sigv4` keeps its canonical request private, so [`signing_stages`] rebuilds the stages a
-//! debug trace or the console shows; tests hold both to the AWS SigV4 suite and to each other.
+//! `aws-sigv4` keeps its canonical request private and its HTTP signer brings the `http` crate and
+//! ~70 KB of wasm, so the canonical request and string to sign are built here (they are what a
+//! debug trace or the console shows) and only the key derivation and signature come from
+//! `aws-sigv4`'s `sign::v4` primitives. Tests hold every signature to the AWS SigV4 suite and to
+//! `aws-sigv4`'s full HTTP signer.
 
 use crate::error::Error;
 use crate::time;
 use crate::validate;
-use aws_credential_types::Credentials as SdkCredentials;
-use aws_sigv4::http_request::{
-    self, PercentEncodingMode, SessionTokenMode, SignableBody, SignableRequest, SigningSettings,
-    UriPathNormalizationMode,
-};
 use aws_sigv4::sign::v4;
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::time::SystemTime;
@@ -120,74 +117,24 @@ impl fmt::Debug for SignedHeaders {
     }
 }
 
-fn sign_error(e: impl fmt::Display) -> Error {
-    Error::input("request", format!("cannot be signed: {e}"))
-}
-
-/// Signs `request` with `aws-sigv4`.
+/// Signs `request`: the canonical request is built here (it is what the console and `--debug`
+/// show), the signing key and signature come from `aws-sigv4`'s SigV4 primitives. Tests hold the
+/// result to `aws-sigv4`'s full HTTP signer and to the AWS SigV4 suite.
 ///
 /// # Errors
-/// `InvalidInput` on `credentials.*` or `request` (URL without a host, unparsable URL or header).
+/// `InvalidInput` on `credentials.*` or `request.url` (not absolute http(s), no host).
 pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<SignedHeaders, Error> {
-    params.credentials.validate()?;
-    let parsed = parse_url(request.url)?;
-    let identity = SdkCredentials::new(
-        params.credentials.access_key_id.clone(),
-        params.credentials.secret_access_key.clone(),
-        params.credentials.session_token.clone(),
-        None,
-        "eks-auth-wasm",
-    )
-    .into();
-    let mut settings = SigningSettings::default();
-    settings.uri_path_normalization_mode = if params.normalize_path {
-        UriPathNormalizationMode::Enabled
-    } else {
-        UriPathNormalizationMode::Disabled
-    };
-    settings.percent_encoding_mode =
-        if params.double_encode_path { PercentEncodingMode::Double } else { PercentEncodingMode::Single };
-    settings.payload_checksum_kind = if params.sign_payload_header {
-        http_request::PayloadChecksumKind::XAmzSha256
-    } else {
-        http_request::PayloadChecksumKind::NoHeader
-    };
-    settings.session_token_mode =
-        if params.sign_session_token { SessionTokenMode::Include } else { SessionTokenMode::Exclude };
-    let signing_params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(params.region)
-        .name(params.service)
-        .time(params.time)
-        .settings(settings)
-        .build()
-        .map_err(sign_error)?
-        .into();
-    let mut headers: Vec<(&str, &str)> = request.headers.to_vec();
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        headers.push(("host", parsed.authority));
+    let stages = signing_stages(request, params)?;
+    let mut headers = Vec::with_capacity(4);
+    headers.push(("x-amz-date".to_string(), time::amz_date(params.time)));
+    if let Some(token) = &params.credentials.session_token {
+        headers.push(("x-amz-security-token".to_string(), token.clone()));
     }
-    let signable = SignableRequest::new(
-        request.method,
-        request.url,
-        headers.into_iter(),
-        SignableBody::Bytes(request.body),
-    )
-    .map_err(sign_error)?;
-    let (instructions, signature) = http_request::sign(signable, &signing_params).map_err(sign_error)?.into_parts();
-    let (added, _) = instructions.into_parts();
-    let mut out: Vec<(String, String)> =
-        added.iter().map(|h| (h.name().to_ascii_lowercase(), h.value().to_string())).collect();
-    // aws-sigv4 returns them in its own order; send them in botocore's.
-    let rank = |n: &str| match n {
-        "x-amz-date" => 0,
-        "x-amz-security-token" => 1,
-        "x-amz-content-sha256" => 2,
-        "authorization" => 3,
-        _ => 4,
-    };
-    out.sort_by_key(|(n, _)| rank(n));
-    Ok(SignedHeaders { headers: out, signature })
+    if params.sign_payload_header {
+        headers.push(("x-amz-content-sha256".to_string(), sha256_hex(request.body)));
+    }
+    headers.push(("authorization".to_string(), stages.authorization));
+    Ok(SignedHeaders { headers, signature: stages.signature })
 }
 
 /// Every stage of a SigV4 signature, for a debug trace or the console.
@@ -301,14 +248,7 @@ fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-/// The SigV4 stages of `request`, computed here so they can be shown; the signature equals
-/// [`sign`]'s (held so by the tests).
+/// The SigV4 stages of `request`: what [`sign`] signs, spelled out so it can be shown.
 ///
 /// # Errors
 /// As [`sign`].
@@ -342,12 +282,17 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
     if !has_host {
         add("host", url.authority);
     }
-    add("x-amz-date", &amz_date);
+    // The headers signing sets replace any the caller set, as aws-sigv4 does.
+    let mut set = |name: &str, value: &str| {
+        headers.retain(|(n, _)| n != name);
+        headers.push((name.to_string(), value.to_string()));
+    };
+    set("x-amz-date", &amz_date);
     if params.sign_payload_header {
-        add("x-amz-content-sha256", &payload_hash);
+        set("x-amz-content-sha256", &payload_hash);
     }
     if let (Some(token), true) = (&params.credentials.session_token, params.sign_session_token) {
-        add("x-amz-security-token", token);
+        set("x-amz-security-token", token);
     }
     headers.sort_by(|a, b| a.0.cmp(&b.0));
     let signed_headers = headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(";");
@@ -366,11 +311,8 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
         "AWS4-HMAC-SHA256\n{amz_date}\n{credential_scope}\n{}",
         sha256_hex(canonical_request.as_bytes())
     );
-    let mut key = hmac(format!("AWS4{}", params.credentials.secret_access_key).as_bytes(), date.as_bytes());
-    for part in [params.region, params.service, "aws4_request"] {
-        key = hmac(&key, part.as_bytes());
-    }
-    let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
+    let key = v4::generate_signing_key(&params.credentials.secret_access_key, params.time, params.region, params.service);
+    let signature = v4::calculate_signature(key, string_to_sign.as_bytes());
     let authorization = format!(
         "AWS4-HMAC-SHA256 Credential={}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}",
         params.credentials.access_key_id

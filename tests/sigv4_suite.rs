@@ -1,10 +1,15 @@
 //! The AWS SigV4 test suite (`tests/data/sigv4/v4`, from awslabs/aws-c-auth), header signing,
-//! through the core's generic signer and its stage computation. One test per case.
+//! through the core's signer and its stages, and through `aws-sigv4`'s full HTTP signer as the
+//! reference. One test per case.
 
 use eks_auth_wasm::sign::{sign, signing_stages, Credentials, HttpRequest, SigningParams};
 use eks_auth_wasm::time;
 use serde_json::Value;
 use std::path::PathBuf;
+
+#[path = "support/reference_signer.rs"]
+mod reference_signer;
+use reference_signer::reference_sign;
 
 fn case_dir(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigv4/v4").join(name)
@@ -87,8 +92,16 @@ fn run(name: &str) {
     let expected_signature = read(name, "header-signature.txt");
     assert_eq!(stages.signature, expected_signature.trim(), "stage signature");
 
+    let reference = reference_sign(&http, &params).unwrap();
+    assert_eq!(reference.signature, expected_signature.trim(), "aws-sigv4's full signer");
+
     let signed = sign(&http, &params).unwrap();
-    assert_eq!(signed.signature, expected_signature.trim(), "aws-sigv4 signature");
+    assert_eq!(signed.signature, expected_signature.trim(), "signature");
+    // Every header aws-sigv4 adds, we add with the same value.
+    for (name, value) in &reference.headers {
+        let ours = signed.headers.iter().find(|(n, _)| n == name);
+        assert_eq!(ours.map(|(_, v)| v.as_str()), Some(value.as_str()), "header {name} as aws-sigv4 adds it");
+    }
     let expected_signed = parse_request(&read(name, "header-signed-request.txt"));
     let expected_auth = expected_signed.headers.iter().find(|(n, _)| n == "Authorization").unwrap();
     let auth = signed.headers.iter().find(|(n, _)| n == "authorization").unwrap();

@@ -8,6 +8,10 @@ use eks_auth_wasm::sign::{sign, Credentials, HttpRequest, SigningParams};
 use eks_auth_wasm::time;
 use serde_json::Value;
 
+#[path = "support/reference_signer.rs"]
+mod reference_signer;
+use reference_signer::reference_sign;
+
 fn load(file: &str) -> Value {
     let path = format!("{}/tests/data/eks-auth/{file}", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
@@ -75,6 +79,18 @@ fn check_botocore_vector(vector: &Value) {
     assert_eq!(stages.string_to_sign, expected["stringToSign"].as_str().unwrap(), "{id} string to sign");
     assert_eq!(stages.signature, expected["signature"].as_str().unwrap(), "{id} stage signature = aws-sigv4's");
     assert_eq!(stages.authorization, auth.1);
+
+    // The same request through aws-sigv4's full HTTP signer gives the same signature.
+    let credentials = input.credentials.clone().unwrap();
+    let params = SigningParams::new(&credentials, input.region.as_deref().unwrap(), "eks-auth", input.now);
+    let http = HttpRequest {
+        method: "POST",
+        url: &request.url,
+        headers: &[("content-type", "application/json")],
+        body: request.body.as_bytes(),
+    };
+    let reference = reference_sign(&http, &params).unwrap();
+    assert_eq!(reference.header("authorization"), Some(auth.1.as_str()), "{id} aws-sigv4's full signer");
 }
 
 #[test]
@@ -131,6 +147,8 @@ fn rust_sdk_vectors_through_the_generic_signer() {
         };
         let out = sign(&request, &params).unwrap();
         assert_eq!(out.signature, expected["signature"].as_str().unwrap(), "{}", vector["id"]);
+        let reference = reference_sign(&request, &params).unwrap();
+        assert_eq!(reference.signature, out.signature, "{} aws-sigv4's full signer", vector["id"]);
     }
 }
 
