@@ -37,3 +37,6 @@ export const credentialsFreshness = (...a) => call(wasm.credentialsFreshness, a)
 export const errorRetryDelay = (...a) => call(wasm.errorRetryDelay, a);
 export const parseToken = (...a) => call(wasm.parseToken, a);
 export const hostAllowed = (header, hosts) => call(wasm.hostAllowed, [String(header ?? ''), hosts]);
+/** The console's explanations (src/inspect.rs): a token judged at `now`, and a request's SigV4 stages. */
+export const inspectToken = (...a) => call(wasm.inspectToken, a);
+export const explainSignature = (...a) => call(wasm.explainSignature, a) ?? null;

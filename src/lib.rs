@@ -53,6 +53,7 @@ pub mod agent;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod inspect;
 pub mod redact;
 pub mod request;
 pub mod response;

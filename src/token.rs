@@ -71,7 +71,7 @@ fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-fn decode_part(part: &str, what: &str) -> Result<serde_json::Map<String, Value>, Error> {
+pub(crate) fn decode_part(part: &str, what: &str) -> Result<serde_json::Map<String, Value>, Error> {
     let bad = || Error::input("token", format!("{what} is not base64url-encoded JSON"));
     let bytes = base64url_decode(part).ok_or_else(bad)?;
     match serde_json::from_slice::<Value>(&bytes).map_err(|_| bad())? {

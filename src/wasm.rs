@@ -391,3 +391,41 @@ pub fn host_allowed(header: &str, bound: Vec<String>) -> bool {
     let bound: Vec<&str> = bound.iter().map(String::as_str).collect();
     agent::host_allowed(header, &bound)
 }
+
+/// An instant passed directly: epoch milliseconds or a `Date` (as `now` in the inputs).
+fn instant_arg(value: &JsValue, name: &str) -> JsResult<std::time::SystemTime> {
+    let millis = match value.dyn_ref::<Date>() {
+        Some(d) => d.get_time(),
+        None => value.as_f64().ok_or_else(|| input_error(name, "must be epoch milliseconds (a number) or a Date"))?,
+    };
+    time::from_epoch_millis(millis).ok_or_else(|| input_error(name, "must be a valid time between 1970 and 9999"))
+}
+
+/// Through JSON text: decoded claims may hold integers past 2^53, which `to_js` refuses.
+fn to_js_via_json<T: Serialize>(value: &T) -> JsResult<JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+    js_sys::JSON::parse(&text)
+}
+
+/// `inspectToken(token, now)` → header and claims decoded, the checks EKS Auth applies on the
+/// token's face with a verdict and reason each, and times relative to `now` (epoch ms or `Date`).
+/// Never throws for a malformed token: that is what the checks report.
+#[wasm_bindgen(js_name = inspectToken)]
+pub fn inspect_token(token: JsValue, now: JsValue) -> JsResult<JsValue> {
+    let token = token.as_string().ok_or_else(|| input_error("token", "must be a string"))?;
+    to_js_via_json(&crate::inspect::inspect_token(&token, instant_arg(&now, "now")?))
+}
+
+/// `explainSignature(input)` → every SigV4 stage of the request `buildAssumeRoleRequest` builds
+/// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
+/// from the canonical request; `null` when unsigned.
+#[wasm_bindgen(js_name = explainSignature)]
+pub fn explain_signature(input: JsValue) -> JsResult<JsValue> {
+    let input = assume_role_input(&input)?;
+    let Some(mut explanation) = crate::inspect::explain_signature(&input).or_else(fail)? else {
+        return Ok(JsValue::NULL);
+    };
+    let token = input.credentials.as_ref().and_then(|c| c.session_token.as_deref());
+    explanation.canonical_request = redact::redact(&explanation.canonical_request, &token.into_iter().collect::<Vec<_>>());
+    to_js(&explanation)
+}
