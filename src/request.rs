@@ -148,10 +148,18 @@ impl AssumeRoleRequest {
     }
 }
 
-/// Python `json.dumps(ensure_ascii=True)` string escaping.
+/// Python `json.dumps(ensure_ascii=True)` string escaping. Runs of printable ASCII (all of a
+/// token) are copied whole: this is on the path of every signed request.
 fn push_python_json_string(out: &mut String, value: &str) {
+    out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
+    let mut rest = value;
+    while !rest.is_empty() {
+        let plain = rest.bytes().position(|b| !(b' '..=b'~').contains(&b) || b == b'"' || b == b'\\').unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        rest = &rest[plain..];
+        let Some(c) = rest.chars().next() else { break };
+        rest = &rest[c.len_utf8()..];
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -160,16 +168,24 @@ fn push_python_json_string(out: &mut String, value: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
             _ => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+                    push_unicode_escape(out, *unit);
                 }
             }
         }
     }
     out.push('"');
+}
+
+/// `\uXXXX` with lowercase hex, as Python writes it.
+fn push_unicode_escape(out: &mut String, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
+    }
 }
 
 fn prepare(input: &AssumeRoleRequest) -> Result<(String, String), Error> {

@@ -244,6 +244,19 @@ fn canonical_query(query: &str) -> String {
 /// Headers SigV4 implementations leave out (aws-sigv4's default exclusions).
 const EXCLUDED: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding"];
 
+/// A header value as SigV4 canonicalizes it: trimmed, inner runs of whitespace as one space.
+fn trim_header_value(value: &str) -> String {
+    let plain = !value.starts_with(' ')
+        && !value.ends_with(' ')
+        && !value.contains("  ")
+        && !value.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
+    if plain {
+        value.to_string()
+    } else {
+        value.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
@@ -265,7 +278,7 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
         if EXCLUDED.contains(&name.as_str()) {
             return;
         }
-        let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        let value = trim_header_value(value);
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => {
                 v.push(',');
