@@ -22,8 +22,9 @@ function inputOf(v) {
 
 /**
  * @param {object} api the package namespace as the host imported it (after `await init()`)
- * @param {{ requests: object[], outsidePattern: object[], responses: object[] }} fixtures
- * @returns {{ checked: number, failures: string[] }}
+ * @param {{ requests: object[], outsidePattern: object[], responses: object[], vector?: object }} fixtures
+ * @returns {{ checked: number, failures: string[], authorization?: string }} `authorization`: the
+ *   Authorization header this host signs for `fixtures.vector` (one botocore vector, compared across hosts)
  */
 export function runConformance(api, fixtures) {
   const failures = [];
@@ -79,7 +80,14 @@ export function runConformance(api, fixtures) {
   } catch (e) {
     check('invalid-token', e.code === 'InvalidInput' && e.field === 'token', `${e.code} ${e.field}`);
   }
-  return { checked, failures };
+  if (!fixtures.vector) return { checked, failures };
+  let authorization;
+  try {
+    authorization = api.buildAssumeRoleRequest(fixtures.vector).headers.authorization;
+  } catch (e) {
+    failures.push(`vector: threw ${e?.code ?? ''} ${e?.message}`);
+  }
+  return { checked, failures, authorization };
 }
 
 /** The fixture subset hosts receive, from the vector files' contents. */
