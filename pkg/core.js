@@ -1,42 +1,96 @@
-// The core's API, identical in every host: thin wrappers over the wasm bindings that check the
-// module is loaded and turn thrown errors into `EksAuthError`. No protocol logic lives here.
+// The core's API, identical in every host: thin wrappers over the wasm bindings. Each binding takes
+// its arguments as one JSON text and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
+// here a `Date` becomes epoch ms, `Headers` become pairs, a body becomes bytes, and an `error`
+// answer becomes an `EksAuthError`. No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
 import { EksAuthError, fromWasmError } from './errors.js';
 import { isReady } from './state.js';
 
 export { EksAuthError };
 
-
-function call(fn, args) {
+function ready() {
   if (!isReady()) {
     throw new EksAuthError(
       'eks-auth-wasm is not initialized: `await init()` before calling the API (the WebAssembly module is not loaded yet)',
       { code: 'NotInitialized' },
     );
   }
+}
+
+/** JSON for the core: a `Date` as its epoch ms; values JSON cannot carry (NaN, ±Infinity, BigInt)
+ * as text, so the core names the property at fault instead of seeing `null`. */
+function replacer(key, value) {
+  const raw = this[key];
+  const v = raw instanceof Date ? raw.getTime() : value;
+  if ((typeof v === 'number' && !Number.isFinite(v)) || typeof v === 'bigint') return String(v);
+  return v;
+}
+
+const json = (value) => JSON.stringify(value, replacer) ?? 'null';
+
+function call(fn, ...args) {
+  ready();
+  let text;
   try {
-    return fn(...args);
+    text = fn(...args);
   } catch (e) {
     throw fromWasmError(e);
   }
+  const answer = JSON.parse(text);
+  if (answer.error) throw new EksAuthError(answer.error.message, answer.error);
+  return answer.ok;
+}
+
+/** Response headers as `[name, value]` pairs from a `Headers` (or any iterable of pairs), an
+ * array of pairs or a plain object; numbers as text. Anything else goes on for the core to refuse. */
+function headerPairs(headers) {
+  if (headers === undefined || headers === null) return [];
+  if (typeof headers !== 'object') return headers;
+  const entries = typeof headers[Symbol.iterator] === 'function' ? Array.from(headers) : Object.entries(headers);
+  return entries.map((e) => (Array.isArray(e) && typeof e[1] === 'number' ? [e[0], String(e[1])] : e));
+}
+
+const encoder = new TextEncoder();
+
+function bodyBytes(body) {
+  if (body === undefined || body === null) return new Uint8Array(0);
+  if (typeof body === 'string') return encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  throw new EksAuthError('body must be a string, a Uint8Array or an ArrayBuffer', { code: 'InvalidInput', field: 'body' });
 }
 
 /** @returns {string} */
-export const resolveEndpoint = (...a) => call(wasm.resolveEndpoint, a);
-export const buildAssumeRoleRequest = (...a) => call(wasm.buildAssumeRoleRequest, a);
-export const signingStages = (...a) => call(wasm.signingStages, a);
-export const parseAssumeRoleResponse = (...a) => call(wasm.parseAssumeRoleResponse, a);
-export const toContainerCredentials = (...a) => call(wasm.toContainerCredentials, a);
-export const toCredentialProcess = (...a) => call(wasm.toCredentialProcess, a);
-export const toShellExports = (...a) => call(wasm.toShellExports, a);
-export const backoffDelay = (...a) => call(wasm.backoffDelay, a);
-export const clockSkew = (...a) => call(wasm.clockSkew, a) ?? null;
-export const redact = (text, secrets = []) => call(wasm.redact, [text, secrets.filter((s) => typeof s === 'string')]);
-export const agentErrorResponse = (...a) => call(wasm.agentErrorResponse, a);
-export const credentialsFreshness = (...a) => call(wasm.credentialsFreshness, a);
-export const errorRetryDelay = (...a) => call(wasm.errorRetryDelay, a);
-export const parseToken = (...a) => call(wasm.parseToken, a);
-export const hostAllowed = (header, hosts) => call(wasm.hostAllowed, [String(header ?? ''), hosts]);
+export const resolveEndpoint = (params) => call(wasm.resolveEndpoint, json(params));
+export const buildAssumeRoleRequest = (input) => call(wasm.buildAssumeRoleRequest, json(input));
+export const signingStages = (input) => call(wasm.signingStages, json(input));
+export function parseAssumeRoleResponse(response) {
+  ready();
+  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, 'null', new Uint8Array(0));
+  const { status, headers, body } = response;
+  return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
+}
+export const toContainerCredentials = (result) => call(wasm.toContainerCredentials, json(result));
+export const toCredentialProcess = (result) => call(wasm.toCredentialProcess, json(result));
+export const toShellExports = (result) => call(wasm.toShellExports, json(result));
+export const backoffDelay = (attempt, random) => (ready(), wasm.backoffDelay(attempt, random));
+export const clockSkew = (params) => call(wasm.clockSkew, json(params));
+export const redact = (text, secrets = []) =>
+  call(wasm.redact, json({ text, secrets: (Array.isArray(secrets) ? secrets : []).filter((s) => typeof s === 'string') }));
+/** @param {{ code?: string, message?: string, status?: number, requestId?: string, field?: string, irrecoverable?: boolean }} error */
+export function agentErrorResponse(error) {
+  if (error === null || typeof error !== 'object') return call(wasm.agentErrorResponse, json(error));
+  const { code, message, status, requestId, field, irrecoverable } = error;
+  return call(wasm.agentErrorResponse, json({ code, message, status, requestId, field, irrecoverable }));
+}
+export const credentialsFreshness = (params) => call(wasm.credentialsFreshness, json(params));
+export const errorRetryDelay = (random) => (ready(), wasm.errorRetryDelay(random));
+export const parseToken = (token) => call(wasm.parseToken, json({ token }));
+/** The Host check runs on every sidecar request: plain strings, no JSON. */
+export const hostAllowed = (header, hosts) =>
+  (ready(), wasm.hostAllowed(String(header ?? ''), (Array.isArray(hosts) ? hosts : []).map(String).join(',')));
 /** The console's explanations (src/inspect.rs): a token judged at `now`, and a request's SigV4 stages. */
-export const inspectToken = (...a) => call(wasm.inspectToken, a);
-export const explainSignature = (...a) => call(wasm.explainSignature, a) ?? null;
+export const inspectToken = (token, now) => call(wasm.inspectToken, json({ token, now }));
+export const explainSignature = (input) => call(wasm.explainSignature, json(input));
+export const parseIso8601 = (text) => call(wasm.parseIso8601, json({ text: String(text ?? '') }));

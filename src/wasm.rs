@@ -1,289 +1,303 @@
-//! The JavaScript boundary: the only file that knows about wasm-bindgen. It reads JS values into
-//! the core's types (naming the property at fault), calls the core, and turns results back into
-//! plain objects with the wire's camelCase names. Errors are thrown as `Error`s named
-//! `EksAuthError` that carry `code`, `field`, `status`, `requestId`, `retryable`, `irrecoverable`
-//! and `fault`; `pkg/` re-wraps them as its `EksAuthError` class.
+//! The JavaScript boundary: the only file that knows about wasm-bindgen.
+//!
+//! Every export takes its arguments as one JSON text and answers JSON text: `{"ok": value}` or
+//! `{"error": {code, message, field?, status?, requestId?, retryable, irrecoverable, fault}}`.
+//! One string each way costs less than a property read per field across the boundary, needs no
+//! JS-object code in the wasm (`js-sys`, `serde-wasm-bindgen`), and turns a thrown exception into
+//! a value. `pkg/core.js` writes the JSON (a `Date` as epoch ms, `Headers` as pairs) and throws
+//! `EksAuthError` for an `error` answer. Inputs are read here, naming the property at fault.
 
 use crate::agent;
 use crate::credentials;
 use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
-use crate::error::Error;
+use crate::error::{Error, Fault, ServiceError};
+use crate::inspect;
 use crate::redact;
 use crate::request::{self, AssumeRoleRequest};
 use crate::response::{self, AssumeRoleResult, HttpResponse};
 use crate::retry;
 use crate::sign::Credentials;
 use crate::time;
-use js_sys::{Array, Date, Object, Reflect, Uint8Array};
+use crate::token;
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde_json::{Map, Value};
+use std::time::SystemTime;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-fn to_js_error(error: &Error) -> JsValue {
+/// An error as JavaScript reads it (`EksAuthError`'s properties).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorAnswer<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    retryable: bool,
+    irrecoverable: bool,
+    fault: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+enum Answer<'a, T: Serialize> {
+    Ok(&'a T),
+    Error(ErrorAnswer<'a>),
+}
+
+fn error_text(error: &Error) -> String {
     // A service error's message is the service's own (botocore's `Error.Message`); the code is
     // beside it. Every other kind reads best with the field or rule in front.
     let message = match error {
         Error::Service(e) => e.message.clone(),
         other => other.to_string(),
     };
-    let e = js_sys::Error::new(&message);
-    e.set_name("EksAuthError");
-    let set = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&e, &JsValue::from_str(k), &v);
+    let answer: Answer<'_, ()> = Answer::Error(ErrorAnswer {
+        code: error.code(),
+        message: &message,
+        field: error.field(),
+        status: error.status(),
+        request_id: error.request_id(),
+        retryable: error.retryable(),
+        irrecoverable: error.irrecoverable(),
+        fault: error.fault().as_str(),
+    });
+    serde_json::to_string(&answer).unwrap_or_default()
+}
+
+fn answer<T: Serialize>(result: Result<T, Error>) -> String {
+    match result {
+        // Serializing our own types cannot fail; an empty answer would read as a bug in core.js.
+        Ok(value) => serde_json::to_string(&Answer::Ok(&value)).unwrap_or_default(),
+        Err(error) => error_text(&error),
+    }
+}
+
+type Args = Map<String, Value>;
+
+fn args(text: &str, name: &str) -> Result<Args, Error> {
+    match serde_json::from_str(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::input(name, "must be an object")),
+    }
+}
+
+fn present<'a>(obj: &'a Args, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+/// A string property; absent or `null` is `None`.
+fn string_prop(obj: &Args, key: &str, path: &str) -> Result<Option<String>, Error> {
+    match present(obj, key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::input(path, "must be a string")),
+    }
+}
+
+fn required_string(obj: &Args, key: &str, path: &str) -> Result<String, Error> {
+    string_prop(obj, key, path)?.ok_or_else(|| Error::input(path, "is required"))
+}
+
+fn bool_prop(obj: &Args, key: &str) -> Result<bool, Error> {
+    match present(obj, key) {
+        None => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(Error::input(key, "must be a boolean")),
+    }
+}
+
+fn number_prop(obj: &Args, key: &str) -> Result<f64, Error> {
+    present(obj, key).and_then(Value::as_f64).ok_or_else(|| Error::input(key, "must be a finite number"))
+}
+
+fn credentials_prop(obj: &Args) -> Result<Option<Credentials>, Error> {
+    let c = match present(obj, "credentials") {
+        None => return Ok(None),
+        Some(Value::Object(c)) => c,
+        Some(_) => return Err(Error::input("credentials", "must be an object")),
     };
-    set("code", error.code().into());
-    if let Some(field) = error.field() {
-        set("field", field.into());
-    }
-    if let Some(status) = error.status() {
-        set("status", status.into());
-    }
-    if let Some(id) = error.request_id() {
-        set("requestId", id.into());
-    }
-    set("retryable", error.retryable().into());
-    set("irrecoverable", error.irrecoverable().into());
-    set("fault", error.fault().as_str().into());
-    e.into()
-}
-
-type JsResult<T> = Result<T, JsValue>;
-
-fn fail<T>(error: Error) -> JsResult<T> {
-    Err(to_js_error(&error))
-}
-
-fn input_error(field: &str, message: &str) -> JsValue {
-    to_js_error(&Error::input(field, message))
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    if obj.is_object() {
-        Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-    } else {
-        JsValue::UNDEFINED
-    }
-}
-
-fn object_arg(value: &JsValue, name: &str) -> JsResult<()> {
-    if value.is_object() {
-        Ok(())
-    } else {
-        Err(input_error(name, "must be an object"))
-    }
-}
-
-/// A string property; `undefined`/`null` is absent.
-fn string_prop(obj: &JsValue, key: &str, path: &str) -> JsResult<Option<String>> {
-    let v = get(obj, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or_else(|| input_error(path, "must be a string"))
-}
-
-fn required_string(obj: &JsValue, key: &str, path: &str) -> JsResult<String> {
-    string_prop(obj, key, path)?.ok_or_else(|| input_error(path, "is required"))
-}
-
-fn bool_prop(obj: &JsValue, key: &str) -> JsResult<bool> {
-    let v = get(obj, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(false);
-    }
-    v.as_bool().ok_or_else(|| input_error(key, "must be a boolean"))
-}
-
-fn credentials_prop(obj: &JsValue) -> JsResult<Option<Credentials>> {
-    let c = get(obj, "credentials");
-    if c.is_undefined() || c.is_null() {
-        return Ok(None);
-    }
-    object_arg(&c, "credentials")?;
     Ok(Some(Credentials {
-        access_key_id: required_string(&c, "accessKeyId", "credentials.accessKeyId")?,
-        secret_access_key: required_string(&c, "secretAccessKey", "credentials.secretAccessKey")?,
+        access_key_id: required_string(c, "accessKeyId", "credentials.accessKeyId")?,
+        secret_access_key: required_string(c, "secretAccessKey", "credentials.secretAccessKey")?,
         // An empty session token is how unset environment variables often arrive: treat it as absent.
-        session_token: string_prop(&c, "sessionToken", "credentials.sessionToken")?.filter(|t| !t.is_empty()),
+        session_token: string_prop(c, "sessionToken", "credentials.sessionToken")?.filter(|t| !t.is_empty()),
     }))
 }
 
-/// `now`: epoch milliseconds or a `Date`.
-fn now_prop(obj: &JsValue) -> JsResult<std::time::SystemTime> {
-    let v = get(obj, "now");
-    let millis = if let Some(d) = v.dyn_ref::<Date>() {
-        d.get_time()
-    } else if let Some(n) = v.as_f64() {
-        n
-    } else if v.is_undefined() || v.is_null() {
-        return Err(input_error("now", "is required: the core has no clock (pass Date.now() or a Date)"));
-    } else {
-        return Err(input_error("now", "must be epoch milliseconds (a number) or a Date"));
+/// An instant: epoch milliseconds (`pkg/core.js` passes a `Date` as its time).
+fn instant_prop(obj: &Args, key: &str) -> Result<SystemTime, Error> {
+    let millis = match present(obj, key) {
+        Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+        None => return Err(Error::input(key, "is required: the core has no clock (pass Date.now() or a Date)")),
+        Some(_) => return Err(Error::input(key, "must be epoch milliseconds (a number) or a Date")),
     };
-    time::from_epoch_millis(millis)
-        .ok_or_else(|| input_error("now", "must be a valid time between 1970 and 9999"))
+    time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
 }
 
-fn assume_role_input(input: &JsValue) -> JsResult<AssumeRoleRequest> {
-    object_arg(input, "input")?;
+fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
+    let input = args(text, "input")?;
     Ok(AssumeRoleRequest {
-        cluster_name: required_string(input, "clusterName", "clusterName")?,
-        token: required_string(input, "token", "token")?,
-        region: string_prop(input, "region", "region")?,
-        credentials: credentials_prop(input)?,
-        now: now_prop(input)?,
-        use_fips: bool_prop(input, "useFips")?,
-        endpoint: string_prop(input, "endpoint", "endpoint")?,
-        eks_node_name: string_prop(input, "eksNodeName", "eksNodeName")?,
-        instance_id: string_prop(input, "instanceId", "instanceId")?,
-        zone: string_prop(input, "zone", "zone")?,
+        cluster_name: required_string(&input, "clusterName", "clusterName")?,
+        token: required_string(&input, "token", "token")?,
+        region: string_prop(&input, "region", "region")?,
+        credentials: credentials_prop(&input)?,
+        now: instant_prop(&input, "now")?,
+        use_fips: bool_prop(&input, "useFips")?,
+        endpoint: string_prop(&input, "endpoint", "endpoint")?,
+        eks_node_name: string_prop(&input, "eksNodeName", "eksNodeName")?,
+        instance_id: string_prop(&input, "instanceId", "instanceId")?,
+        zone: string_prop(&input, "zone", "zone")?,
     })
 }
 
-fn to_js<T: Serialize>(value: &T) -> JsResult<JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true))
-        .map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
-}
+/// Header pairs as a JSON object in their order (a `Map` would sort them).
+struct Pairs<'a>(&'a [(String, String)]);
 
-fn pairs_to_object(pairs: &[(String, String)]) -> Object {
-    let obj = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&obj, &JsValue::from_str(k), &JsValue::from_str(v));
+impl Serialize for Pairs<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0 {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
     }
-    obj
 }
 
-/// `resolveEndpoint({ region, useFips?, endpoint? })` → URL string.
+/// `resolveEndpoint({ region, useFips?, endpoint? })` → the endpoint URL.
 #[wasm_bindgen(js_name = resolveEndpoint)]
-pub fn resolve_endpoint(params: JsValue) -> JsResult<String> {
-    object_arg(&params, "params")?;
-    let region = string_prop(&params, "region", "region")?;
-    let endpoint = string_prop(&params, "endpoint", "endpoint")?;
-    let use_fips = bool_prop(&params, "useFips")?;
-    resolve(&EndpointParams { region: region.as_deref(), use_fips, endpoint: endpoint.as_deref() })
-        .map(|e| e.url())
-        .or_else(fail)
+pub fn resolve_endpoint(params: &str) -> String {
+    answer((|| {
+        let params = args(params, "params")?;
+        let region = string_prop(&params, "region", "region")?;
+        let endpoint = string_prop(&params, "endpoint", "endpoint")?;
+        let use_fips = bool_prop(&params, "useFips")?;
+        resolve(&EndpointParams { region: region.as_deref(), use_fips, endpoint: endpoint.as_deref() }).map(|e| e.url())
+    })())
+}
+
+#[derive(Serialize)]
+struct RequestAnswer<'a> {
+    method: &'a str,
+    url: &'a str,
+    headers: Pairs<'a>,
+    body: &'a str,
 }
 
 /// `buildAssumeRoleRequest(input)` → `{ method, url, headers, body }`.
 #[wasm_bindgen(js_name = buildAssumeRoleRequest)]
-pub fn build_assume_role_request(input: JsValue) -> JsResult<JsValue> {
-    let input = assume_role_input(&input)?;
-    let request = request::build_assume_role_request(&input).or_else(fail)?;
-    let out = Object::new();
-    let set = |k: &str, v: &JsValue| {
-        let _ = Reflect::set(&out, &JsValue::from_str(k), v);
-    };
-    set("method", &request.method.as_str().into());
-    set("url", &request.url.as_str().into());
-    set("headers", &pairs_to_object(&request.headers).into());
-    set("body", &request.body.as_str().into());
-    Ok(out.into())
+pub fn build_assume_role_request(input: &str) -> String {
+    match assume_role_input(input).and_then(|input| request::build_assume_role_request(&input)) {
+        Ok(r) => answer(Ok(RequestAnswer { method: &r.method, url: &r.url, headers: Pairs(&r.headers), body: &r.body })),
+        Err(e) => error_text(&e),
+    }
+}
+
+/// The session token of `input`'s credentials, to redact from what is shown.
+fn session_token(input: &AssumeRoleRequest) -> Vec<&str> {
+    input.credentials.as_ref().and_then(|c| c.session_token.as_deref()).into_iter().collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StagesAnswer {
+    canonical_request: String,
+    signed_headers: String,
+    credential_scope: String,
+    string_to_sign: String,
+    signature: String,
+    authorization: String,
 }
 
 /// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
 /// the session token redacted from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = signingStages)]
-pub fn signing_stages(input: JsValue) -> JsResult<JsValue> {
-    let input = assume_role_input(&input)?;
-    let Some(stages) = request::assume_role_signing_stages(&input).or_else(fail)? else {
-        return Ok(JsValue::NULL);
-    };
-    let token = input.credentials.as_ref().and_then(|c| c.session_token.as_deref());
-    let out = Object::new();
-    let set = |k: &str, v: &str| {
-        let _ = Reflect::set(&out, &JsValue::from_str(k), &JsValue::from_str(v));
-    };
-    set("canonicalRequest", &redact::redact(&stages.canonical_request, &token.into_iter().collect::<Vec<_>>()));
-    set("signedHeaders", &stages.signed_headers);
-    set("credentialScope", &stages.credential_scope);
-    set("stringToSign", &stages.string_to_sign);
-    set("signature", &stages.signature);
-    set("authorization", &stages.authorization);
-    Ok(out.into())
+pub fn signing_stages(input: &str) -> String {
+    answer(assume_role_input(input).and_then(|input| {
+        Ok(request::assume_role_signing_stages(&input)?.map(|s| StagesAnswer {
+            canonical_request: redact::redact(&s.canonical_request, &session_token(&input)),
+            signed_headers: s.signed_headers,
+            credential_scope: s.credential_scope,
+            string_to_sign: s.string_to_sign,
+            signature: s.signature,
+            authorization: s.authorization,
+        }))
+    }))
 }
 
-/// Header pairs from a plain object, a `Headers` (anything iterable of pairs) or an array of pairs.
-fn header_pairs(headers: &JsValue) -> JsResult<Vec<(String, String)>> {
-    if headers.is_undefined() || headers.is_null() {
-        return Ok(Vec::new());
-    }
-    let pair = |entry: JsValue| -> JsResult<(String, String)> {
-        let arr: Array = entry.dyn_into().map_err(|_| input_error("headers", "entries must be [name, value] pairs"))?;
-        let name = arr.get(0).as_string().ok_or_else(|| input_error("headers", "header names must be strings"))?;
-        let value = arr.get(1);
-        let value = value
-            .as_string()
-            .or_else(|| value.as_f64().map(|n| n.to_string()))
-            .ok_or_else(|| input_error("headers", "header values must be strings"))?;
-        Ok((name, value))
-    };
-    let is_iterable = headers.is_object()
-        && Reflect::get(headers, &js_sys::Symbol::iterator()).map(|f| f.is_function()).unwrap_or(false);
-    if is_iterable {
-        let iter = js_sys::try_iter(headers)
-            .map_err(|_| input_error("headers", "is not iterable"))?
-            .ok_or_else(|| input_error("headers", "is not iterable"))?;
-        iter.map(|entry| entry.map_err(|_| input_error("headers", "iteration failed")).and_then(pair)).collect()
-    } else if headers.is_object() {
-        Object::entries(headers.unchecked_ref()).iter().map(pair).collect()
-    } else {
-        Err(input_error("headers", "must be an object, a Headers or an array of [name, value] pairs"))
+/// `explainSignature(input)` → every SigV4 stage of the request `buildAssumeRoleRequest` builds
+/// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
+/// from the canonical request; `null` when unsigned.
+#[wasm_bindgen(js_name = explainSignature)]
+pub fn explain_signature(input: &str) -> String {
+    answer(assume_role_input(input).and_then(|input| {
+        Ok(inspect::explain_signature(&input)?.map(|mut e| {
+            e.canonical_request = redact::redact(&e.canonical_request, &session_token(&input));
+            e
+        }))
+    }))
+}
+
+fn header_pairs(obj: &Args) -> Result<Vec<(String, String)>, Error> {
+    let bad = || Error::input("headers", "must be [name, value] string pairs");
+    match present(obj, "headers") {
+        None => Ok(Vec::new()),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                Some([Value::String(n), Value::String(v)]) => Ok((n.clone(), v.clone())),
+                _ => Err(bad()),
+            })
+            .collect(),
+        Some(_) => Err(bad()),
     }
 }
 
-fn body_bytes(body: &JsValue) -> JsResult<Vec<u8>> {
-    if let Some(s) = body.as_string() {
-        Ok(s.into_bytes())
-    } else if let Some(u) = body.dyn_ref::<Uint8Array>() {
-        Ok(u.to_vec())
-    } else if let Some(b) = body.dyn_ref::<js_sys::ArrayBuffer>() {
-        Ok(Uint8Array::new(b).to_vec())
-    } else if body.is_undefined() || body.is_null() {
-        Ok(Vec::new())
-    } else {
-        Err(input_error("body", "must be a string, a Uint8Array or an ArrayBuffer"))
-    }
-}
-
-/// `parseAssumeRoleResponse({ status, headers, body })` → the result, or throws the service error.
+/// `parseAssumeRoleResponse({ status, headers: [[name, value]...] }, body bytes)` → the result, or
+/// the service error as the `error` answer.
 #[wasm_bindgen(js_name = parseAssumeRoleResponse)]
-pub fn parse_assume_role_response(http: JsValue) -> JsResult<JsValue> {
-    object_arg(&http, "response")?;
-    let status = get(&http, "status")
-        .as_f64()
-        .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-        .ok_or_else(|| input_error("status", "must be an HTTP status code (100-599)"))? as u16;
-    let headers = header_pairs(&get(&http, "headers"))?;
-    let body = body_bytes(&get(&http, "body"))?;
-    let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-    let result = response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body: &body })
-        .or_else(fail)?;
-    to_js(&result)
+pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
+    answer((|| {
+        let response = args(response, "response")?;
+        let status = present(&response, "status")
+            .and_then(Value::as_f64)
+            .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
+            .ok_or_else(|| Error::input("status", "must be an HTTP status code (100-599)"))? as u16;
+        let headers = header_pairs(&response)?;
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body })
+    })())
 }
 
-fn result_arg(result: JsValue) -> JsResult<AssumeRoleResult> {
-    object_arg(&result, "result")?;
-    serde_wasm_bindgen::from_value(result).map_err(|e| input_error("result", &e.to_string()))
+fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
+    match serde_json::from_str::<Value>(result) {
+        Ok(value @ Value::Object(_)) => {
+            serde_json::from_value(value).map_err(|e| Error::input("result", e.to_string()))
+        }
+        _ => Err(Error::input("result", "must be an object")),
+    }
 }
 
 /// `toContainerCredentials(result)` → the EKS Pod Identity Agent's JSON object.
 #[wasm_bindgen(js_name = toContainerCredentials)]
-pub fn to_container_credentials(result: JsValue) -> JsResult<JsValue> {
-    to_js(&credentials::to_container_credentials(&result_arg(result)?).or_else(fail)?)
+pub fn to_container_credentials(result: &str) -> String {
+    answer(result_arg(result).and_then(|r| credentials::to_container_credentials(&r)))
 }
 
 /// `toCredentialProcess(result)` → the `credential_process` JSON object.
 #[wasm_bindgen(js_name = toCredentialProcess)]
-pub fn to_credential_process(result: JsValue) -> JsResult<JsValue> {
-    to_js(&credentials::to_credential_process(&result_arg(result)?).or_else(fail)?)
+pub fn to_credential_process(result: &str) -> String {
+    answer(result_arg(result).and_then(|r| credentials::to_credential_process(&r)))
 }
 
 /// `toShellExports(result)` → `export` lines.
 #[wasm_bindgen(js_name = toShellExports)]
-pub fn to_shell_exports(result: JsValue) -> JsResult<String> {
-    credentials::to_shell_exports(&result_arg(result)?).or_else(fail)
+pub fn to_shell_exports(result: &str) -> String {
+    answer(result_arg(result).and_then(|r| credentials::to_shell_exports(&r)))
 }
 
 /// `backoffDelay(attempt, random)` → milliseconds to wait after `attempt` failed attempts.
@@ -294,82 +308,93 @@ pub fn backoff_delay(attempt: u32, random: f64) -> f64 {
 
 /// `clockSkew({ now, date?, code?, message? })` → the offset in ms to add to the host clock, or `null`.
 #[wasm_bindgen(js_name = clockSkew)]
-pub fn clock_skew(params: JsValue) -> JsResult<Option<f64>> {
-    object_arg(&params, "params")?;
-    let now = get(&params, "now").as_f64().ok_or_else(|| input_error("now", "must be epoch milliseconds"))?;
-    let date = string_prop(&params, "date", "date")?;
-    let code = string_prop(&params, "code", "code")?;
-    let message = string_prop(&params, "message", "message")?;
-    Ok(retry::clock_skew_ms(now, date.as_deref(), code.as_deref(), message.as_deref()))
+pub fn clock_skew(params: &str) -> String {
+    answer((|| {
+        let params = args(params, "params")?;
+        let now = present(&params, "now").and_then(Value::as_f64).ok_or_else(|| Error::input("now", "must be epoch milliseconds"))?;
+        let date = string_prop(&params, "date", "date")?;
+        let code = string_prop(&params, "code", "code")?;
+        let message = string_prop(&params, "message", "message")?;
+        Ok(retry::clock_skew_ms(now, date.as_deref(), code.as_deref(), message.as_deref()))
+    })())
 }
 
-/// `redact(text, secrets)` → text with each secret and any `x-amz-security-token:` value redacted.
+/// `redact({ text, secrets })` → text with each secret and any `x-amz-security-token:` value redacted.
 #[wasm_bindgen]
-pub fn redact(text: &str, secrets: Vec<String>) -> String {
-    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-    redact::redact(text, &secrets)
+pub fn redact(params: &str) -> String {
+    answer((|| {
+        let params = args(params, "params")?;
+        let text = required_string(&params, "text", "text")?;
+        let secrets: Vec<&str> = match present(&params, "secrets") {
+            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        Ok(redact::redact(&text, &secrets))
+    })())
 }
 
-fn status_and_body(status: u16, body: String) -> JsValue {
-    let out = Object::new();
-    let _ = Reflect::set(&out, &"status".into(), &status.into());
-    let _ = Reflect::set(&out, &"body".into(), &body.into());
-    out.into()
+#[derive(Serialize)]
+struct AgentAnswer {
+    status: u16,
+    body: String,
 }
 
 /// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs,
 /// for an `EksAuthError`-shaped object (code, message, status, requestId, field, irrecoverable).
 #[wasm_bindgen(js_name = agentErrorResponse)]
-pub fn agent_error_response(error: JsValue) -> JsResult<JsValue> {
-    object_arg(&error, "error")?;
-    let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
-    let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
-    let status = get(&error, "status").as_f64().filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
-    let request_id = string_prop(&error, "requestId", "error.requestId")?;
-    let error = match (code.as_str(), status) {
-        ("InvalidInput", _) => Error::input(string_prop(&error, "field", "error.field")?.unwrap_or_default(), message),
-        ("InvalidConfiguration", _) => Error::configuration(message),
-        ("MalformedResponse", Some(status)) => Error::MalformedResponse { message, status, request_id },
-        (_, Some(status)) => Error::Service(crate::error::ServiceError {
-            retryable: retry::is_retryable(status, &code),
-            irrecoverable: get(&error, "irrecoverable").as_bool().unwrap_or(false),
-            fault: if status >= 500 { crate::error::Fault::Server } else { crate::error::Fault::Client },
-            code,
-            message,
-            status,
-            request_id,
-        }),
-        // No HTTP status (network, timeout): the agent answers 500, fault on the server side.
-        _ => {
-            let body = agent::error_body(None, &code, &message, crate::error::Fault::Server);
-            return Ok(status_and_body(500, body));
-        }
-    };
-    let (status, body) = agent::error_response(&error);
-    Ok(status_and_body(status, body))
+pub fn agent_error_response(error: &str) -> String {
+    answer((|| {
+        let error = args(error, "error")?;
+        let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
+        let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
+        let status = present(&error, "status").and_then(Value::as_f64).filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
+        let request_id = string_prop(&error, "requestId", "error.requestId")?;
+        let error = match (code.as_str(), status) {
+            ("InvalidInput", _) => Error::input(string_prop(&error, "field", "error.field")?.unwrap_or_default(), message),
+            ("InvalidConfiguration", _) => Error::configuration(message),
+            ("MalformedResponse", Some(status)) => Error::MalformedResponse { message, status, request_id },
+            (_, Some(status)) => Error::Service(ServiceError {
+                retryable: retry::is_retryable(status, &code),
+                irrecoverable: present(&error, "irrecoverable").and_then(Value::as_bool).unwrap_or(false),
+                fault: if status >= 500 { Fault::Server } else { Fault::Client },
+                code,
+                message,
+                status,
+                request_id,
+            }),
+            // No HTTP status (network, timeout): the agent answers 500, fault on the server side.
+            _ => return Ok(AgentAnswer { status: 500, body: agent::error_body(None, &code, &message, Fault::Server) }),
+        };
+        let (status, body) = agent::error_response(&error);
+        Ok(AgentAnswer { status, body })
+    })())
 }
 
-fn number_prop(obj: &JsValue, key: &str) -> JsResult<f64> {
-    get(obj, key).as_f64().filter(|n| n.is_finite()).ok_or_else(|| input_error(key, "must be a finite number"))
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FreshnessAnswer {
+    state: &'static str,
+    renew_at: f64,
 }
 
 /// `credentialsFreshness({ now, fetchedAt, expiration, maxRetention? })` (all epoch/duration ms)
 /// → `{ state: 'fresh'|'renew'|'expired', renewAt }`.
 #[wasm_bindgen(js_name = credentialsFreshness)]
-pub fn credentials_freshness(params: JsValue) -> JsResult<JsValue> {
-    object_arg(&params, "params")?;
-    let now = number_prop(&params, "now")?;
-    let fetched_at = number_prop(&params, "fetchedAt")?;
-    let expiration = number_prop(&params, "expiration")?;
-    let max_retention = match get(&params, "maxRetention") {
-        v if v.is_undefined() || v.is_null() => agent::DEFAULT_MAX_RETENTION_MS,
-        _ => number_prop(&params, "maxRetention")?,
-    };
-    let out = Object::new();
-    let state = agent::freshness(now, fetched_at, expiration, max_retention);
-    let _ = Reflect::set(&out, &"state".into(), &state.as_str().into());
-    let _ = Reflect::set(&out, &"renewAt".into(), &agent::renew_at_ms(fetched_at, expiration, max_retention).into());
-    Ok(out.into())
+pub fn credentials_freshness(params: &str) -> String {
+    answer((|| {
+        let params = args(params, "params")?;
+        let now = number_prop(&params, "now")?;
+        let fetched_at = number_prop(&params, "fetchedAt")?;
+        let expiration = number_prop(&params, "expiration")?;
+        let max_retention = match present(&params, "maxRetention") {
+            None => agent::DEFAULT_MAX_RETENTION_MS,
+            Some(_) => number_prop(&params, "maxRetention")?,
+        };
+        Ok(FreshnessAnswer {
+            state: agent::freshness(now, fetched_at, expiration, max_retention).as_str(),
+            renew_at: agent::renew_at_ms(fetched_at, expiration, max_retention),
+        })
+    })())
 }
 
 /// `errorRetryDelay(random)` → ms before retrying after a recoverable upstream error.
@@ -378,54 +403,36 @@ pub fn error_retry_delay(random: f64) -> f64 {
     agent::error_retry_delay_ms(random)
 }
 
-/// `parseToken(token)` → the token's claims (unverified), or throws `InvalidInput` on `token`.
+/// `parseToken({ token })` → the token's claims (unverified), or `InvalidInput` on `token`.
 #[wasm_bindgen(js_name = parseToken)]
-pub fn parse_token(token: JsValue) -> JsResult<JsValue> {
-    let token = token.as_string().ok_or_else(|| input_error("token", "must be a string"))?;
-    to_js(&crate::token::parse_token(&token).or_else(fail)?)
+pub fn parse_token(params: &str) -> String {
+    answer(args(params, "params").and_then(|p| token::parse_token(&required_string(&p, "token", "token")?)))
 }
 
-/// `hostAllowed(hostHeader, boundHosts)` → whether the `Host` header names an address served (DNS rebinding defence).
-#[wasm_bindgen(js_name = hostAllowed)]
-pub fn host_allowed(header: &str, bound: Vec<String>) -> bool {
-    let bound: Vec<&str> = bound.iter().map(String::as_str).collect();
-    agent::host_allowed(header, &bound)
-}
-
-/// An instant passed directly: epoch milliseconds or a `Date` (as `now` in the inputs).
-fn instant_arg(value: &JsValue, name: &str) -> JsResult<std::time::SystemTime> {
-    let millis = match value.dyn_ref::<Date>() {
-        Some(d) => d.get_time(),
-        None => value.as_f64().ok_or_else(|| input_error(name, "must be epoch milliseconds (a number) or a Date"))?,
-    };
-    time::from_epoch_millis(millis).ok_or_else(|| input_error(name, "must be a valid time between 1970 and 9999"))
-}
-
-/// Through JSON text: decoded claims may hold integers past 2^53, which `to_js` refuses.
-fn to_js_via_json<T: Serialize>(value: &T) -> JsResult<JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))?;
-    js_sys::JSON::parse(&text)
-}
-
-/// `inspectToken(token, now)` → header and claims decoded, the checks EKS Auth applies on the
-/// token's face with a verdict and reason each, and times relative to `now` (epoch ms or `Date`).
-/// Never throws for a malformed token: that is what the checks report.
+/// `inspectToken({ token, now })` → header and claims decoded, the checks EKS Auth applies on the
+/// token's face with a verdict and reason each, and times relative to `now`. A malformed token is
+/// not an error: that is what the checks report.
 #[wasm_bindgen(js_name = inspectToken)]
-pub fn inspect_token(token: JsValue, now: JsValue) -> JsResult<JsValue> {
-    let token = token.as_string().ok_or_else(|| input_error("token", "must be a string"))?;
-    to_js_via_json(&crate::inspect::inspect_token(&token, instant_arg(&now, "now")?))
+pub fn inspect_token(params: &str) -> String {
+    answer(args(params, "params").and_then(|p| {
+        let token = required_string(&p, "token", "token")?;
+        Ok(inspect::inspect_token(&token, instant_prop(&p, "now")?))
+    }))
 }
 
-/// `explainSignature(input)` → every SigV4 stage of the request `buildAssumeRoleRequest` builds
-/// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
-/// from the canonical request; `null` when unsigned.
-#[wasm_bindgen(js_name = explainSignature)]
-pub fn explain_signature(input: JsValue) -> JsResult<JsValue> {
-    let input = assume_role_input(&input)?;
-    let Some(mut explanation) = crate::inspect::explain_signature(&input).or_else(fail)? else {
-        return Ok(JsValue::NULL);
-    };
-    let token = input.credentials.as_ref().and_then(|c| c.session_token.as_deref());
-    explanation.canonical_request = redact::redact(&explanation.canonical_request, &token.into_iter().collect::<Vec<_>>());
-    to_js(&explanation)
+/// `parseIso8601({ text })` → epoch milliseconds, or `null` when `text` is not an ISO 8601
+/// date-time with seconds (`2025-11-28T15:00:00Z`, `...T16:00:00.5+01:00`; no zone means UTC).
+#[wasm_bindgen(js_name = parseIso8601)]
+pub fn parse_iso8601(params: &str) -> String {
+    answer(args(params, "params").and_then(|p| {
+        Ok(time::parse_iso8601(&string_prop(&p, "text", "text")?.unwrap_or_default()).map(|s| s * 1000.0))
+    }))
+}
+
+/// `hostAllowed(hostHeader, boundHosts)` → whether the `Host` header names an address served (DNS
+/// rebinding defence). Strings only: it runs on every sidecar request.
+#[wasm_bindgen(js_name = hostAllowed)]
+pub fn host_allowed(header: &str, bound: &str) -> bool {
+    let bound: Vec<&str> = bound.split(',').filter(|h| !h.is_empty()).collect();
+    agent::host_allowed(header, &bound)
 }
