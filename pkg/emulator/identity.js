@@ -85,15 +85,16 @@ export function associationKey(cluster, namespace, serviceAccount) {
 
 /**
  * The AssumeRoleForPodIdentity response body, members in wire order
- * (`workloadIdentityProviderArn` omitted, as for a plain association).
+ * (`workloadIdentityProviderArn` omitted, as for a plain association). `lifetimeSeconds` replaces
+ * EKS Auth's (6 h, 59 min chained) for tests of expiry.
  */
-export function buildAssumeRoleResponse({ association, subject, podName, region, accountId, nowMillis }) {
+export function buildAssumeRoleResponse({ association, subject, podName, region, accountId, nowMillis, lifetimeSeconds }) {
   const roleArn = association.targetRoleArn ?? association.roleArn;
   const [, partition, roleAccount, roleName] = ROLE_ARN_PATTERN.exec(roleArn);
   const clusterAccount = accountId ?? ROLE_ARN_PATTERN.exec(association.roleArn)[2];
   // STS caps role session names at 64 characters.
   const sessionName = `eks-${association.cluster}-${podName}-${randomUUID()}`.slice(0, 64);
-  const lifetime = association.targetRoleArn ? CHAINED_CREDENTIALS_LIFETIME_SECONDS : CREDENTIALS_LIFETIME_SECONDS;
+  const lifetime = lifetimeSeconds ?? (association.targetRoleArn ? CHAINED_CREDENTIALS_LIFETIME_SECONDS : CREDENTIALS_LIFETIME_SECONDS);
   return {
     subject: { namespace: subject.namespace, serviceAccount: subject.serviceAccount },
     audience: 'pods.eks.amazonaws.com',

@@ -80,6 +80,10 @@ export interface EmulatorOptions {
   accountId?: string;
   /** RSA private key (PEM or KeyObject) for service-account tokens; generated when absent. */
   signingKey?: string | KeyObject;
+  /** Lifetime of the credentials handed out, replacing EKS Auth's 6 h (59 min chained): for tests of expiry and renewal. */
+  credentialsLifetimeSeconds?: number;
+  /** How many issued credentials `issuedCredentials` remembers (oldest dropped first). Default 10 000; 0 = none. */
+  issuedRecords?: number;
   /** Request logs: off by default; `true` writes JSON lines to stderr; a function receives each record. Never contains tokens or secrets. */
   log?: boolean | ((record: Record<string, unknown>) => void);
 }
@@ -99,6 +103,23 @@ export interface MintTokenOptions {
   notBefore?: number;
   /** Issue time in epoch milliseconds (or a clock); default the emulator's clock. */
   now?: number | (() => number);
+}
+
+export interface IssuedCredentials {
+  /** The `jti` of the token that asked. */
+  tokenId: string | null;
+  cluster: string;
+  namespace: string;
+  serviceAccount: string;
+  podName: string;
+  associationId: string;
+  roleArn: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** Epoch seconds. */
+  expiration: number;
+  /** Emulator clock, epoch ms. */
+  issuedAt: number;
 }
 
 /** Calls received, per outcome: `ok`, an error type, `drop`, `garbage` or `aborted`. */
@@ -133,6 +154,11 @@ export interface Emulator {
   /** A snapshot of the call counters. */
   readonly stats: EmulatorStats;
   resetStats(): void;
+  /**
+   * Who the credentials with `accessKeyId` were issued to, and what was issued: `tokenId` is the
+   * asking token's `jti`. Undefined for keys this emulator did not issue (or has forgotten).
+   */
+  issuedCredentials(accessKeyId: string): IssuedCredentials | undefined;
   /** Stops listening and drops open connections; idempotent. */
   close(): Promise<void>;
 }

@@ -46,6 +46,8 @@ export async function startEmulator(options = {}) {
   let faults = normalizeFaults(options.faults ?? {}, NO_FAULTS);
   const tokens = await createTokenAuthority({ region: config.region, now: config.now, signingKey: options.signingKey });
   let counters = emptyCounters();
+  /** accessKeyId → who the credentials were issued to (oldest dropped first past `issuedRecords`). */
+  const issued = new Map();
   // Aborted by close(): cuts injected latency short so shutdown never waits on a sleeping request.
   const closing = new AbortController();
   const log = loggerFor(options.log);
@@ -145,9 +147,28 @@ export async function startEmulator(options = {}) {
         `No Pod Identity association found in cluster ${cluster} for service account ${subject.serviceAccount} in namespace ${subject.namespace}.`,
         'no association');
     }
-    return buildAssumeRoleResponse({
+    const answer = buildAssumeRoleResponse({
       association, subject, podName: subject.podName, region: config.region, accountId: config.accountId, nowMillis,
+      lifetimeSeconds: config.credentialsLifetimeSeconds,
     });
+    if (config.issuedRecords > 0) {
+      const { credentials } = answer;
+      issued.set(credentials.accessKeyId, Object.freeze({
+        tokenId: subject.claims.jti ?? null,
+        cluster,
+        namespace: subject.namespace,
+        serviceAccount: subject.serviceAccount,
+        podName: subject.podName,
+        associationId: association.associationId,
+        roleArn: association.targetRoleArn ?? association.roleArn,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+        expiration: credentials.expiration,
+        issuedAt: nowMillis,
+      }));
+      if (issued.size > config.issuedRecords) issued.delete(issued.keys().next().value);
+    }
+    return answer;
   }
 
   let closed;
@@ -170,6 +191,14 @@ export async function startEmulator(options = {}) {
     },
     get stats() {
       return structuredClone(counters);
+    },
+    /**
+     * Who credentials with this access key id were issued to (the token's `jti` as `tokenId`,
+     * its pod and association) and what was issued, or undefined. Lets a test check that an
+     * answer went to the token that asked.
+     */
+    issuedCredentials(accessKeyId) {
+      return issued.get(accessKeyId);
     },
     resetStats() {
       counters = emptyCounters();
@@ -330,11 +359,20 @@ function normalizeOptions(options) {
     if (violation) throw new TypeError(`cluster '${cluster}' is invalid: ${violation}`);
   }
 
+  const credentialsLifetimeSeconds = options.credentialsLifetimeSeconds;
+  if (credentialsLifetimeSeconds !== undefined && !(Number.isInteger(credentialsLifetimeSeconds) && credentialsLifetimeSeconds > 0)) {
+    throw new TypeError(`credentialsLifetimeSeconds must be a positive integer, got ${credentialsLifetimeSeconds}`);
+  }
+  const issuedRecords = options.issuedRecords ?? 10_000;
+  if (!Number.isInteger(issuedRecords) || issuedRecords < 0) throw new TypeError(`issuedRecords must be an integer of 0 or more, got ${issuedRecords}`);
+
   return {
     host,
     port,
     region,
     accountId,
+    credentialsLifetimeSeconds,
+    issuedRecords,
     pathPrefix: normalizePathPrefix(options.pathPrefix ?? ''),
     callers,
     associations,

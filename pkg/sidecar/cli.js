@@ -34,7 +34,7 @@ Options:
       --probe-port PORT            /healthz and /readyz port (default ${DEFAULT_PORTS.probePort})
       --probe-address HOST         probe address (default 127.0.0.1)
       --metrics-port PORT          Prometheus /metrics port (default ${DEFAULT_PORTS.metricsPort})
-      --metrics-address HOST       metrics address (default 0.0.0.0, as the agent)
+      --metrics-address HOST       metrics address (default 127.0.0.1; the agent's is 0.0.0.0)
       --max-cache-size N           credentials kept, least recently used dropped first
                                    (default ${DEFAULTS.maxCacheSize}; 0: no cache)
       --rate-limit N               requests per second before 429 (default ${DEFAULTS.rateLimit}; 0: off)
@@ -160,7 +160,7 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
     probePort: integer('probe-port', 0, 65535, DEFAULT_PORTS.probePort),
     probeHost: text('probe-address') ?? '127.0.0.1',
     metricsPort: integer('metrics-port', 0, 65535, DEFAULT_PORTS.metricsPort),
-    metricsHost: text('metrics-address') ?? '0.0.0.0',
+    metricsHost: text('metrics-address') ?? '127.0.0.1',
     maxCacheSize: integer('max-cache-size', 0, 10_000_000, DEFAULTS.maxCacheSize),
     rateLimit,
     refreshRateLimit: rate('max-service-qps', DEFAULTS.refreshRateLimit),
@@ -244,13 +244,17 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     return configuration ? 2 : 1;
   }
 
+  // Names every bound address; beyond loopback it says so, as a warning.
   log({
-    level: 'info',
+    level: sidecar.loopbackOnly ? 'info' : 'warn',
     msg: 'listening',
     url: sidecar.url,
     urls: sidecar.urls,
     probeUrl: sidecar.probeUrl,
     metricsUrl: sidecar.metricsUrl,
+    addresses: sidecar.addresses,
+    loopbackOnly: sidecar.loopbackOnly,
+    ...(sidecar.loopbackOnly ? {} : { note: 'bound beyond loopback: whoever reaches these addresses can present a token' }),
     clusterName: settings.options.clusterName,
     region: settings.options.region ?? null,
     endpoint: settings.options.endpoint ?? null,
@@ -263,13 +267,18 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
   return 0;
 }
 
-/** JSON lines `{"time","level","msg",...}` at or above `level`. */
+/**
+ * JSON lines `{"time","level","msg",...}` at or above `level`. The function's `level` property
+ * says so, and the handler builds no record for a level below it (cache hits are `debug`).
+ */
 export function jsonLogger(stream, level = 'info') {
   const min = LOG_LEVELS.indexOf(level);
-  return ({ level: recordLevel = 'info', msg, ...fields }) => {
+  const log = ({ level: recordLevel = 'info', msg, ...fields }) => {
     if (LOG_LEVELS.indexOf(recordLevel) < min) return;
     stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: recordLevel, msg, ...fields })}\n`);
   };
+  log.level = level;
+  return log;
 }
 
 /** Resolves with the signal's name on SIGINT, SIGTERM or the abort of `signal`, then removes its handlers. */

@@ -6,13 +6,24 @@
  * It does IO and bookkeeping only: every protocol decision is the core's — which 400 a bad token
  * gets (`parseToken`, `agentErrorResponse`), the answer body (`toContainerCredentials`), the error
  * answer (`agentErrorResponse`), when cached credentials are served, renewed or dropped
- * (`credentialsFreshness`), how long to wait after a recoverable error (`errorRetryDelay`).
+ * (`credentialsFreshness`), how long to wait after a recoverable error (`errorRetryDelay`), which
+ * `Host` headers are served (`hostAllowed`).
  *
  * Request path, in the agent's order:
  *   path (/v1/credentials, else 404) → rate limit (429) → Host check (403) → token (400)
  *   → cache: fresh → serve | renew → serve + refresh in the background | expired/none → upstream
  *   (single flight per token; wait at most `answerWithinMs`, else 500 and the call finishes into
  *   the cache).
+ *
+ * The hot path (a cached answer) is synchronous and allocates nothing: the cache is a Map keyed
+ * by the token string itself, looked up before any parsing; each entry holds its answer (status,
+ * headers, body bytes) built once, and the time until which the core's freshness decision is
+ * known to be `fresh` (asked of the core when the entry is stored). Parsing the token, hashing it
+ * (for logs) and asking the core again happen only on a miss or once an entry may be due for
+ * renewal. Cache hits are logged at `debug` only, and the record is not even built when the
+ * logger's `level` is above that. `handler.answer(method, path, host, token)` is that path for
+ * hosts that write their own responses (node:http in `server.js`): it returns an `Answer`, or a
+ * promise of one on a miss.
  */
 import {
   EksAuthError,
@@ -40,6 +51,13 @@ export const DEFAULTS = Object.freeze({
 
 /** Characters of the token's SHA-256 (hex) shown in logs: enough to tell tokens apart. */
 const TOKEN_HASH_LOG_CHARS = 16;
+/** `Host` values whose verdict is remembered (a few in practice; more only from a hostile client). */
+const HOST_VERDICTS = 64;
+/** A `Host` value longer than this is neither remembered nor echoed whole. */
+const HOST_ECHO_CHARS = 256;
+/** At most one log line per this many ms about requests refused by the rate limit. */
+const RATE_LIMIT_LOG_MS = 10_000;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
 const noop = () => {};
 
@@ -57,110 +75,140 @@ export function createSidecarHandler(options = {}) {
     ? tokenBucket(config.refreshRateLimit, Math.max(1, Math.ceil(config.refreshRateLimit)), now)
     : () => true;
   const caching = config.maxCacheSize > 0 && config.maxRetention > 0;
+  /** Whether the logger keeps `debug` records (a plain function keeps everything). */
+  const logDebug = config.logLevel === 'debug';
 
-  /** token hash → { body, fetchedAt, expiration, retryAt, who } in LRU order (oldest first). */
+  /** token → { answer, fetchedAt, expiration, freshUntil, retryAt, who } in LRU order (oldest first). */
   const cache = new Map();
-  /** token hash → Promise<{ body } | { error }> of the one upstream call for that token. */
+  /** The entry used last: touching it again does not reorder the Map. */
+  let newest;
+  /** token → Promise<{ answer } | { error }> of the one upstream call for that token. */
   const inflight = new Map();
+  /** `Host` header → undefined (served) or its 403 answer; the core decides, once per value. */
+  const hostVerdicts = new Map();
+  /** Requests refused by the rate limit since the last line about it. */
+  let limited = 0;
+  let limitedLoggedAt = -Infinity;
   /** Aborts upstream calls on close(). */
   const closing = new AbortController();
 
-  const handler = async (request) => {
+  /**
+   * The answer to one request: an `Answer`, synchronously when it is at hand (other paths, rate
+   * limit, Host, a fresh cached entry), else a promise of one. Never rejects.
+   */
+  function answer(method, path, host, token) {
+    if (path !== CREDENTIALS_PATH) {
+      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, path, status: 404 });
+      return NOT_FOUND;
+    }
+    if (!requestLimiter()) {
+      metrics.httpResponse(429);
+      noteLimited(method);
+      return TOO_MANY_REQUESTS;
+    }
+    const denied = hostVerdict(host);
+    if (denied !== undefined) {
+      metrics.httpResponse(403);
+      logger({ level: 'info', msg: 'credentials request', method, host: echoHost(host), status: 403 });
+      return denied;
+    }
+    const entry = cache.get(token);
+    if (entry !== undefined && now() < entry.freshUntil) {
+      if (entry !== newest) touch(token, entry);
+      metrics.cacheState('hit');
+      metrics.httpResponse(200);
+      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...entry.who, cache: 'hit', status: 200 });
+      return entry.answer;
+    }
+    return credentialsFor(method, token, entry);
+  }
+
+  /** The slow path: an entry to ask the core about, or none (parse, hash, upstream). */
+  async function credentialsFor(method, token, entry) {
     const started = performance.now();
-    const log = { method: request.method };
-    let response;
-    let counted = false;
+    const log = { method };
+    let result;
     try {
-      const path = pathOf(request.url);
-      if (path !== CREDENTIALS_PATH) {
-        log.path = path;
-        response = textResponse(404, '404 page not found');
-        return response;
-      }
-      counted = true;
-      if (!requestLimiter()) {
-        response = textResponse(429, 'Too Many Requests');
-        return response;
-      }
-      const host = request.headers.get('host') ?? hostOf(request.url);
-      if (!hostAllowed(host, config.hosts)) {
-        log.host = host;
-        response = textResponse(403,
-          `Access Denied. Called the credentials endpoint through an address it does not serve (${host}); use ${config.hosts.join(' or ')}`);
-        return response;
-      }
-      response = await credentialsFor(request.headers.get('authorization') ?? '', log);
-      return response;
+      result = await lookup(token, entry, log);
     } catch (error) {
       // A bug, not an answer from EKS Auth: still answer as the agent would (500).
       log.code = error?.code ?? error?.name ?? 'Error';
-      response = errorResponse(asEksAuthError(error, 'InternalError'));
-      return response;
-    } finally {
-      const status = response?.status ?? 500;
-      if (counted) metrics.httpResponse(status);
-      logger({
-        level: status >= 500 ? 'warn' : status === 404 ? 'debug' : 'info',
-        msg: 'credentials request',
-        ...log,
-        status,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-      });
+      result = errorAnswer(asEksAuthError(error, 'InternalError'));
     }
-  };
+    const { status } = result;
+    metrics.httpResponse(status);
+    logger({
+      level: status >= 500 ? 'warn' : 'info',
+      msg: 'credentials request',
+      ...log,
+      status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    });
+    return result;
+  }
 
-  /** The credentials answer for one token, from the cache or upstream. */
-  async function credentialsFor(token, log) {
+  async function lookup(token, entry, log) {
+    if (entry !== undefined) {
+      const served = serveCached(token, entry, log);
+      if (served) return served;
+    }
     let claims;
     try {
       claims = parseToken(token);
     } catch (error) {
       log.code = error.code;
-      return errorResponse(error);
+      return errorAnswer(error);
     }
-    const key = await sha256Hex(token);
-    log.tokenHash = key.slice(0, TOKEN_HASH_LOG_CHARS);
-    log.namespace = claims.namespace;
-    log.serviceAccount = claims.serviceAccount;
-    if (claims.podName !== undefined) log.podName = claims.podName;
-    const who = { tokenHash: log.tokenHash, namespace: claims.namespace, serviceAccount: claims.serviceAccount };
+    const tokenHash = (await sha256Hex(token)).slice(0, TOKEN_HASH_LOG_CHARS);
+    const who = { tokenHash, namespace: claims.namespace, serviceAccount: claims.serviceAccount };
+    if (claims.podName !== undefined) who.podName = claims.podName;
+    Object.assign(log, who);
 
-    const entry = cache.get(key);
-    if (entry) {
-      const { state } = freshnessOf(entry);
-      if (state !== 'expired') {
-        touch(key, entry);
-        metrics.cacheState('hit');
-        log.cache = state === 'fresh' ? 'hit' : 'renew';
-        if (state === 'renew') maybeRefresh(key, token, entry, who);
-        return credentialsResponse(entry.body);
-      }
-      evict(key, 'expired');
+    // Another request may have filled the cache while this one hashed.
+    const cached = cache.get(token);
+    if (cached !== undefined) {
+      const served = serveCached(token, cached, log);
+      if (served) return served;
     }
 
-    log.cache = inflight.has(key) ? 'join' : 'miss';
+    log.cache = inflight.has(token) ? 'join' : 'miss';
     metrics.cacheState('miss');
-    const outcome = await withinAnswerTime(upstream(key, token, who));
+    const outcome = await withinAnswerTime(upstream(token, who));
     if (outcome === TIMED_OUT) {
       log.code = 'TimeoutError';
-      return errorResponse(new EksAuthError(
+      return errorAnswer(new EksAuthError(
         `no answer from EKS Auth within ${config.answerWithinMs} ms; the call goes on and its credentials will be cached for the next request`,
         { code: 'TimeoutError', retryable: true, fault: 'server' },
       ));
     }
     if (outcome.error) {
       describeError(log, outcome.error, token);
-      return errorResponse(outcome.error);
+      return errorAnswer(outcome.error);
     }
-    return credentialsResponse(outcome.body);
+    return outcome.answer;
+  }
+
+  /** A cached entry, as the core judges it now: its answer (refreshing behind if due), or undefined once expired. */
+  function serveCached(token, entry, log) {
+    const { state } = freshnessOf(entry);
+    if (state === 'expired') {
+      evict(token, 'expired');
+      return undefined;
+    }
+    touch(token, entry);
+    metrics.cacheState('hit');
+    Object.assign(log, entry.who);
+    log.cache = state === 'fresh' ? 'hit' : 'renew';
+    if (state === 'renew') maybeRefresh(token, entry);
+    return entry.answer;
   }
 
   /**
    * The single upstream call for a token: joins the one in flight, or starts it. Resolves (never
-   * rejects) to `{ body }` or `{ error }`, after the cache is updated.
+   * rejects) to `{ answer }` or `{ error }`, after the cache is updated.
    */
-  function upstream(key, token, who) {
-    const running = inflight.get(key);
+  function upstream(token, who) {
+    const running = inflight.get(token);
     if (running) return running;
     const call = (async () => {
       const fetchedAt = now();
@@ -168,60 +216,77 @@ export function createSidecarHandler(options = {}) {
       try {
         result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: closing.signal });
       } catch (error) {
-        return failed(key, asEksAuthError(error, 'NetworkError'), who);
+        return failed(token, asEksAuthError(error, 'NetworkError'), who);
       }
       try {
         // Expiration is in the service's time; the client knows how far the host clock is off.
         const expiration = result.credentials.expiration * 1000 - (client.clockOffset ?? 0);
-        const entry = { body: JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, retryAt: 0, who };
-        if (freshnessOf(entry).state === 'expired') {
-          // Never served nor cached with 15 s or less left (the core decides what that means).
-          throw new EksAuthError(
-            `EKS Auth returned credentials that expire at ${new Date(expiration).toISOString()}, too soon to serve`,
-            { code: 'ExpiredCredentials', retryable: true, fault: 'server' },
-          );
-        }
-        if (caching && !closing.signal.aborted) store(key, entry);
-        return { body: entry.body };
+        const entry = newEntry(JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, who);
+        if (caching && !closing.signal.aborted) store(token, entry);
+        return { answer: entry.answer };
       } catch (error) {
-        return failed(key, asEksAuthError(error, 'InternalError'), who);
+        return failed(token, asEksAuthError(error, 'InternalError'), who);
       }
-    })().finally(() => inflight.delete(key));
-    inflight.set(key, call);
+    })().finally(() => inflight.delete(token));
+    inflight.set(token, call);
     return call;
   }
 
+  /**
+   * A cache entry for a body fetched at `fetchedAt`, with `freshUntil`: the core's decision is
+   * `fresh` for every moment before it. The core renews at `renewAt` and expires credentials a
+   * fixed margin before `expiration`, so when they are not expired at `renewAt` they are fresh
+   * all the way to it; otherwise (very short-lived credentials) there is no such span and every
+   * request asks the core.
+   * @throws {EksAuthError} `ExpiredCredentials` when the core would not serve them now
+   */
+  function newEntry(body, fetchedAt, expiration, who) {
+    const params = { now: now(), fetchedAt, expiration, maxRetention: config.maxRetention };
+    const { state, renewAt } = credentialsFreshness(params);
+    if (state === 'expired') {
+      // Never served nor cached with 15 s or less left (the core decides what that means).
+      throw new EksAuthError(
+        `EKS Auth returned credentials that expire at ${new Date(expiration).toISOString()}, too soon to serve`,
+        { code: 'ExpiredCredentials', retryable: true, fault: 'server' },
+      );
+    }
+    params.now = renewAt;
+    const freshUntil = credentialsFreshness(params).state === 'expired' ? -Infinity : renewAt;
+    return { answer: jsonAnswer(body), fetchedAt, expiration, freshUntil, retryAt: 0, who };
+  }
+
   /** Bookkeeping after a failed upstream call; the error goes back to the waiting requests. */
-  function failed(key, error, who) {
+  function failed(token, error, who) {
     if (closing.signal.aborted) return { error };
     const irrecoverable = error.irrecoverable === true;
     metrics.cacheError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
-    const entry = cache.get(key);
+    const entry = cache.get(token);
     if (entry) {
       if (irrecoverable) {
-        evict(key, 'irrecoverable');
+        evict(token, 'irrecoverable');
         logger({ level: 'info', msg: 'credentials evicted: irrecoverable error', ...who, code: error.code });
       } else if (freshnessOf(entry).state !== 'expired') {
         // Keep what still works; try upstream again only after the agent's delay.
         entry.retryAt = now() + errorRetryDelay(random());
         logger({ level: 'info', msg: 'keeping cached credentials after a recoverable error', ...who, code: error.code, retryInMs: Math.round(entry.retryAt - now()) });
       } else {
-        evict(key, 'expired');
+        evict(token, 'expired');
       }
     }
     return { error };
   }
 
   /** In state `renew`: refresh in the background, unless an error asked to wait or the refresh rate is spent. */
-  function maybeRefresh(key, token, entry, who) {
-    if (closing.signal.aborted || inflight.has(key) || now() < entry.retryAt) return;
+  function maybeRefresh(token, entry) {
+    const { who } = entry;
+    if (closing.signal.aborted || inflight.has(token) || now() < entry.retryAt) return;
     if (!refreshLimiter()) {
       logger({ level: 'debug', msg: 'background refresh postponed: refresh rate limit', ...who });
       return;
     }
     logger({ level: 'debug', msg: 'background refresh', ...who });
-    upstream(key, token, who).then((outcome) => {
-      if (outcome.body !== undefined) metrics.cacheState('refreshed');
+    upstream(token, who).then((outcome) => {
+      if (outcome.answer !== undefined) metrics.cacheState('refreshed');
       logger(outcome.error
         ? { level: 'warn', msg: 'background refresh failed', ...who, code: outcome.error.code, status: outcome.error.status ?? null }
         : { level: 'info', msg: 'background refresh done', ...who });
@@ -234,25 +299,53 @@ export function createSidecarHandler(options = {}) {
     });
   }
 
-  function touch(key, entry) {
-    cache.delete(key);
-    cache.set(key, entry);
+  function touch(token, entry) {
+    cache.delete(token);
+    cache.set(token, entry);
+    newest = entry;
   }
 
-  function store(key, entry) {
-    cache.delete(key);
-    cache.set(key, entry);
+  function store(token, entry) {
+    touch(token, entry);
     while (cache.size > config.maxCacheSize) {
       const oldest = cache.keys().next().value;
       evict(oldest, 'capacity');
     }
   }
 
-  function evict(key, reason) {
-    if (cache.delete(key)) {
-      metrics.cacheState('evicted');
-      logger({ level: 'debug', msg: 'credentials evicted', tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), reason });
+  function evict(token, reason) {
+    const entry = cache.get(token);
+    if (entry === undefined) return;
+    cache.delete(token);
+    if (entry === newest) newest = undefined;
+    metrics.cacheState('evicted');
+    logger({ level: 'debug', msg: 'credentials evicted', tokenHash: entry.who.tokenHash, reason });
+  }
+
+  /** undefined when the core serves `host`, else the 403 answer; remembered per value. */
+  function hostVerdict(host) {
+    const header = host ?? '';
+    const known = hostVerdicts.get(header);
+    if (known !== undefined || hostVerdicts.has(header)) return known;
+    const verdict = hostAllowed(header, config.hosts)
+      ? undefined
+      : textAnswer(403, `Access Denied. Called the credentials endpoint through an address it does not serve (${echoHost(header)}); use ${config.hosts.join(' or ')}`);
+    if (header.length <= HOST_ECHO_CHARS) {
+      if (hostVerdicts.size >= HOST_VERDICTS) hostVerdicts.clear();
+      hostVerdicts.set(header, verdict);
     }
+    return verdict;
+  }
+
+  /** One line per `RATE_LIMIT_LOG_MS` at most about a flood, with the count refused since the last. */
+  function noteLimited(method) {
+    limited += 1;
+    if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, status: 429 });
+    const t = now();
+    if (t - limitedLoggedAt < RATE_LIMIT_LOG_MS) return;
+    logger({ level: 'warn', msg: 'rate limit exceeded: answering 429', refused: limited, rateLimit: config.rateLimit, burst: config.burst });
+    limited = 0;
+    limitedLoggedAt = t;
   }
 
   /** Races an upstream call against the SDKs' patience; the call itself keeps running. */
@@ -273,7 +366,21 @@ export function createSidecarHandler(options = {}) {
     log.error = redact(String(error.message ?? ''), [token]);
   }
 
+  /** The web-standard handler. */
+  const handler = async (request) => {
+    const path = pathOf(request.url);
+    const host = request.headers.get('host') ?? hostOf(request.url);
+    const result = await answer(request.method, path, host, request.headers.get('authorization') ?? '');
+    return new Response(result.body, { status: result.status, headers: result.headers });
+  };
+
   Object.defineProperties(handler, {
+    /**
+     * `(method, path, host, token) => Answer | Promise<Answer>` for hosts that write responses
+     * themselves; `path` without the query, `host` the `Host` header, `token` the `Authorization`
+     * header ('' when absent). The answer is shared: never modify it.
+     */
+    answer: { value: answer },
     /** Resolves once no upstream call is in flight (background refreshes included). */
     idle: {
       value: async () => {
@@ -297,21 +404,47 @@ export function createSidecarHandler(options = {}) {
 
 const TIMED_OUT = Symbol('timed out');
 
-function credentialsResponse(body) {
-  return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+const encoder = new TextEncoder();
+/** Bytes of `text`: a pooled Buffer in Node (small answers share slabs), else a Uint8Array. */
+const bytesOf = typeof Buffer === 'function' ? (text) => Buffer.from(text, 'utf8') : (text) => encoder.encode(text);
+
+/** `content-type: application/json` headers, one frozen object per body length. */
+const jsonHeaders = new Map();
+
+/**
+ * An answer, ready to write: `{ status, headers, body }` (`headers` a plain object with
+ * `content-length`, `body` bytes). Frozen: shared between requests.
+ */
+function jsonAnswer(text) {
+  const body = bytesOf(text);
+  let headers = jsonHeaders.get(body.length);
+  if (headers === undefined) {
+    headers = Object.freeze({ 'content-type': 'application/json', 'content-length': String(body.length) });
+    if (jsonHeaders.size < 4096) jsonHeaders.set(body.length, headers);
+  }
+  return Object.freeze({ status: 200, headers, body });
 }
 
 /** Errors answered as Go's `http.Error` does: plain text, a trailing newline, no sniffing. */
-function textResponse(status, text) {
-  return new Response(`${text}\n`, {
+function textAnswer(status, text) {
+  const body = bytesOf(`${text}\n`);
+  return Object.freeze({
     status,
-    headers: { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' },
+    headers: Object.freeze({
+      'content-type': 'text/plain; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'content-length': String(body.length),
+    }),
+    body,
   });
 }
 
-function errorResponse(error) {
+const NOT_FOUND = textAnswer(404, '404 page not found');
+const TOO_MANY_REQUESTS = textAnswer(429, 'Too Many Requests');
+
+function errorAnswer(error) {
   const { status, body } = agentErrorResponse(error);
-  return textResponse(status, body);
+  return textAnswer(status, body);
 }
 
 function asEksAuthError(error, code) {
@@ -319,7 +452,14 @@ function asEksAuthError(error, code) {
   return new EksAuthError(String(error?.message ?? error), { code, retryable: true, fault: 'server', cause: error });
 }
 
-function pathOf(url) {
+/** A hostile `Host` can be long: logs and answers quote its start. */
+function echoHost(host) {
+  return host.length <= HOST_ECHO_CHARS ? host : `${host.slice(0, HOST_ECHO_CHARS)}…`;
+}
+
+/** The path of a URL or of a request target (`/v1/credentials?x=1` → `/v1/credentials`). */
+export function pathOf(url) {
+  if (url === CREDENTIALS_PATH) return url;
   try {
     return new URL(url, 'http://localhost').pathname;
   } catch {
@@ -336,7 +476,7 @@ function hostOf(url) {
 }
 
 async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
@@ -393,6 +533,8 @@ function normalizeOptions(options) {
   for (const [field, fn] of Object.entries({ now, random, logger })) {
     if (typeof fn !== 'function') throw invalid(field, 'must be a function');
   }
+  // A logger may say which records it keeps (`jsonLogger` does): `level`, the least it writes.
+  const logLevel = LOG_LEVELS.includes(logger.level) ? logger.level : 'debug';
   return {
     client,
     clusterName,
@@ -405,7 +547,8 @@ function normalizeOptions(options) {
     answerWithinMs,
     now,
     random,
-    logger: safeLogger(logger),
+    logLevel,
+    logger: logger === noop ? noop : safeLogger(logger),
     metrics: {
       httpResponse: metrics.httpResponse?.bind(metrics) ?? noop,
       cacheState: metrics.cacheState?.bind(metrics) ?? noop,

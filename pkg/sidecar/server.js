@@ -2,16 +2,39 @@
  * The sidecar on node:http: the credentials handler on each bound host, probes (`/healthz`,
  * `/readyz`) and Prometheus `/metrics` with the EKS Pod Identity Agent's metric names, each on its
  * own port as the agent's. Node only; the handler itself is host-agnostic (`handler.js`).
+ *
+ * Requests reach the handler's `answer(method, path, host, token)` straight from node:http — no
+ * web `Request`/`Response` in between — and its answers (built once per cached entry) are written
+ * as they are. Hostile clients meet limits before the handler: headers over `maxHeaderSize` → 431,
+ * headers not complete within `headersTimeoutMs` or a request not complete within
+ * `requestTimeoutMs` → 408, a declared body over `maxBodyBytes` → 413 (a longer chunked body cuts
+ * the connection), two `Host` headers → 400, malformed HTTP → 400; each closes that connection
+ * only, and is logged (at most one line per kind and 10 s) without the bytes received.
  */
 import { createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';
+import { isIP } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { EksAuthClient, buildAssumeRoleRequest } from '../node.js';
-import { CREDENTIALS_PATH, bareHost, createSidecarHandler } from './handler.js';
+import { CREDENTIALS_PATH, bareHost, createSidecarHandler, pathOf } from './handler.js';
 
 /** Default ports: credentials (a free-to-bind stand-in for the agent's 80), probes and metrics as the agent's. */
 export const DEFAULT_PORTS = Object.freeze({ port: 2706, probePort: 2703, metricsPort: 2705 });
 
+/** Limits on what a client may send, and how slowly (see the file comment). */
+export const CLIENT_LIMITS = Object.freeze({
+  maxHeaderSize: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxBodyBytes: 16 * 1024,
+});
+/** How often node:http checks connections against the header and request timeouts. */
+const TIMEOUT_CHECK_MS = 1_000;
+/** At most one log line per kind of client error in this many ms. */
+const CLIENT_ERROR_LOG_MS = 10_000;
+/** Pending connections the kernel queues for each credentials server (a pod burst connects at once). */
+const LISTEN_BACKLOG = 2048;
 /** How long `close()` waits for requests in flight before cutting connections. */
 const DRAIN_TIMEOUT_MS = 30_000;
 /** How long a probe waits for each credentials address. */
@@ -22,25 +45,40 @@ const UNAVAILABLE_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 /**
  * The agent's three metrics on `registry` (a private one by default), as the handler's `metrics`:
  * `pod_identity_http_response{code}`, `pod_identity_cache_state{state}`,
- * `pod_identity_cache_errors{type,code}` — counters, as in the agent.
+ * `pod_identity_cache_errors{type,code}` — counters, as in the agent. Requests count into plain
+ * numbers; prom-client reads them only when `/metrics` is scraped.
  * @param {{ registry?: Registry }} [options]
  */
 export function createSidecarMetrics({ registry = new Registry() } = {}) {
-  const httpResponse = new Counter({
-    name: 'pod_identity_http_response', help: 'Pod Identity http response code', labelNames: ['code'], registers: [registry],
+  const responses = new Map();
+  const states = new Map();
+  const errors = new Map();
+  const counter = (config, counts, labels) => new Counter({
+    ...config,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of counts) this.inc(labels(key), n);
+    },
   });
-  const cacheState = new Counter({
-    name: 'pod_identity_cache_state', help: 'The state of credential in cache', labelNames: ['state'], registers: [registry],
+  counter({ name: 'pod_identity_http_response', help: 'Pod Identity http response code', labelNames: ['code'] },
+    responses, (code) => ({ code: String(code) }));
+  counter({ name: 'pod_identity_cache_state', help: 'The state of credential in cache', labelNames: ['state'] },
+    states, (state) => ({ state }));
+  counter({
+    name: 'pod_identity_cache_errors',
+    help: 'Errors from EKS Auth, by whether the cached credentials were kept (Recoverable) or removed (NonRecoverable)',
+    labelNames: ['type', 'code'],
+  }, errors, (key) => {
+    const [type, code] = key.split('\n');
+    return { type, code };
   });
-  const cacheErrors = new Counter({
-    name: 'pod_identity_cache_errors', help: 'Errors from EKS Auth, by whether the cached credentials were kept (Recoverable) or removed (NonRecoverable)',
-    labelNames: ['type', 'code'], registers: [registry],
-  });
+  const bump = (counts, key) => counts.set(key, (counts.get(key) ?? 0) + 1);
   return {
     registry,
-    httpResponse: (code) => httpResponse.inc({ code: String(code) }),
-    cacheState: (state) => cacheState.inc({ state }),
-    cacheError: (type, code) => cacheErrors.inc({ type, code }),
+    httpResponse: (code) => bump(responses, code),
+    cacheState: (state) => bump(states, state),
+    cacheError: (type, code) => bump(errors, `${type}\n${code}`),
   };
 }
 
@@ -67,23 +105,50 @@ export async function startSidecar(options = {}) {
   const metrics = createSidecarMetrics({ registry: options.registry });
   const handler = createSidecarHandler({ ...options, client, hosts, logger, metrics });
 
+  const limits = clientLimits(options);
+  const clientErrorLog = throttledLog(logger, CLIENT_ERROR_LOG_MS);
   const servers = [];
   let draining = false;
   let active = 0;
   let drained;
-  const onDrained = () => {
+  const done = () => {
+    active -= 1;
     if (draining && active === 0) drained?.();
   };
 
-  const serve = async (request, response) => {
+  /** node:http → the handler's `answer` → node:http. */
+  const serve = (request, response) => {
     active += 1;
-    if (draining) response.setHeader('connection', 'close');
+    if (draining) response.shouldKeepAlive = false;
+    let result;
     try {
-      await answer(handler, request, response);
-    } finally {
-      active -= 1;
-      onDrained();
+      result = answerNode(handler, request, response, limits, clientErrorLog);
+    } catch {
+      result = INTERNAL_ERROR;
     }
+    if (result === undefined) {
+      done();
+    } else if (typeof result.then === 'function') {
+      result.then(
+        (answer) => { write(response, answer); done(); },
+        () => { write(response, INTERNAL_ERROR); done(); },
+      );
+    } else {
+      write(response, result);
+      done();
+    }
+  };
+
+  const newServer = (listener) => {
+    const server = createServer({
+      maxHeaderSize: limits.maxHeaderSize,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, limits.headersTimeoutMs || TIMEOUT_CHECK_MS),
+    }, listener);
+    server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+    server.on('clientError', (error, socket) => onClientError(error, socket, clientErrorLog));
+    return server;
   };
 
   try {
@@ -91,9 +156,9 @@ export async function startSidecar(options = {}) {
     let port = options.port ?? DEFAULT_PORTS.port;
     const bound = [];
     for (const host of hosts) {
-      const server = createServer(serve);
+      const server = newServer(serve);
       try {
-        await listen(server, host, port);
+        await listen(server, host, port, LISTEN_BACKLOG);
       } catch (error) {
         if (UNAVAILABLE_ADDRESS.has(error.code) && hosts.length > 1) {
           logger({ level: 'warn', msg: 'address not available, skipped', host, code: error.code });
@@ -121,7 +186,7 @@ export async function startSidecar(options = {}) {
       return true;
     };
 
-    const probeServer = createServer((request, response) => {
+    const probeServer = newServer((request, response) => {
       probe(request, response)
         .then((done) => done || response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n'))
         .catch(() => response.destroy());
@@ -130,7 +195,7 @@ export async function startSidecar(options = {}) {
     await listen(probeServer, probeHost, options.probePort ?? DEFAULT_PORTS.probePort);
     servers.push(probeServer);
 
-    const metricsServer = createServer((request, response) => {
+    const metricsServer = newServer((request, response) => {
       (async () => {
         const path = new URL(request.url ?? '/', 'http://localhost').pathname;
         if (path === '/metrics') {
@@ -141,16 +206,28 @@ export async function startSidecar(options = {}) {
         }
       })().catch(() => response.destroy());
     });
-    const metricsHost = options.metricsHost ?? '0.0.0.0';
+    const metricsHost = options.metricsHost ?? '127.0.0.1';
     await listen(metricsServer, metricsHost, options.metricsPort ?? DEFAULT_PORTS.metricsPort);
     servers.push(metricsServer);
 
     let closed;
+    const addressOf = (server) => {
+      const { address, port: p } = server.address();
+      return `${urlHost(address)}:${p}`;
+    };
     const sidecar = {
       url: urls[0],
       urls,
       port,
       hosts: bound,
+      /** Every address bound, by role: what a start-up log line names. */
+      addresses: {
+        credentials: servers.slice(0, bound.length).map(addressOf),
+        probes: addressOf(probeServer),
+        metrics: addressOf(metricsServer),
+      },
+      /** Whether nothing is bound beyond loopback (credentials, probes and metrics alike). */
+      loopbackOnly: loopbackOnly([...bound, probeHost, metricsHost]),
       probePort: probeServer.address().port,
       probeUrl: `http://${urlHost(probeHost)}:${probeServer.address().port}`,
       metricsPort: metricsServer.address().port,
@@ -211,30 +288,149 @@ function createClient(options) {
   });
 }
 
-/** node:http → web Request → handler → node:http. */
-async function answer(handler, request, response) {
-  request.resume(); // any body is ignored, as the agent does
-  let webRequest;
-  try {
-    const headers = new Headers();
-    for (let i = 0; i < request.rawHeaders.length; i += 2) headers.append(request.rawHeaders[i], request.rawHeaders[i + 1]);
-    const local = `http://${urlHost(request.socket.localAddress ?? '127.0.0.1')}:${request.socket.localPort}`;
-    webRequest = new Request(new URL(request.url ?? '/', local), { method: request.method, headers });
-  } catch {
-    response.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('400 Bad Request\n');
+const INTERNAL_ERROR = Object.freeze({
+  status: 500, headers: Object.freeze({ 'content-type': 'text/plain; charset=utf-8' }), body: 'Internal Server Error\n',
+});
+const TOO_MANY_HOSTS = Object.freeze({
+  status: 400,
+  headers: Object.freeze({ 'content-type': 'text/plain; charset=utf-8', connection: 'close' }),
+  body: '400 Bad Request: too many Host headers\n',
+});
+const BODY_TOO_LARGE = Object.freeze({
+  status: 413,
+  headers: Object.freeze({ 'content-type': 'text/plain; charset=utf-8', connection: 'close' }),
+  body: '413 Request Entity Too Large\n',
+});
+
+/**
+ * One request: the headers the handler needs, read from the raw list (first value wins, as Go's
+ * `Header.Get`; a second `Host` is refused, as Go's server does), the body limit, then the
+ * handler's answer (or a promise of it). undefined when the connection was cut.
+ */
+function answerNode(handler, request, response, limits, clientErrorLog) {
+  const raw = request.rawHeaders;
+  let host;
+  let token;
+  let hosts = 0;
+  let length;
+  let chunked = false;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    switch (name.length) {
+      case 4:
+        if (name.toLowerCase() === 'host') {
+          hosts += 1;
+          host ??= raw[i + 1];
+        }
+        break;
+      case 13:
+        if (token === undefined && name.toLowerCase() === 'authorization') token = raw[i + 1];
+        break;
+      case 14:
+        if (name.toLowerCase() === 'content-length') length = Number(raw[i + 1]);
+        break;
+      case 17:
+        if (name.toLowerCase() === 'transfer-encoding') chunked = true;
+        break;
+      default:
+    }
+  }
+  if (hosts > 1) {
+    clientErrorLog('info', 'client error', { code: 'TooManyHostHeaders', status: 400 });
+    return TOO_MANY_HOSTS;
+  }
+  if (length > 0 || chunked) {
+    // The endpoint reads no body: a small one is drained, a declared large one refused, a longer
+    // stream than declared (chunked) cut off.
+    if (length > limits.maxBodyBytes) {
+      clientErrorLog('info', 'client error', { code: 'BodyTooLarge', status: 413, contentLength: length });
+      return BODY_TOO_LARGE;
+    }
+    let received = 0;
+    request.on('data', (chunk) => {
+      received += chunk.length;
+      if (received > limits.maxBodyBytes) {
+        clientErrorLog('info', 'client error', { code: 'BodyTooLarge', status: null });
+        request.socket.destroy();
+      }
+    });
+  }
+  if (host === undefined) {
+    // HTTP/1.0 without Host: the address the request reached.
+    const { localAddress = '127.0.0.1', localPort } = request.socket;
+    host = `${urlHost(localAddress)}:${localPort}`;
+  }
+  const url = request.url ?? '/';
+  return handler.answer(request.method, url === CREDENTIALS_PATH ? url : pathOf(url), host, token ?? '');
+}
+
+function write(response, answer) {
+  if (response.destroyed || response.headersSent) return;
+  response.writeHead(answer.status, answer.headers);
+  response.end(answer.body);
+}
+
+/**
+ * A request node:http could not take (headers too large, too slow, malformed): the status node
+ * would send, logged by kind without the bytes received (they may hold a token). A connection
+ * with an answer under way is only cut.
+ */
+function onClientError(error, socket, log) {
+  const code = error?.code ?? 'Error';
+  const status = code === 'HPE_HEADER_OVERFLOW' ? 431
+    : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
+      : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413
+        : code === 'ECONNRESET' || code === 'EPIPE' ? undefined : 400;
+  if (status !== undefined) log('info', 'client error', { code, status });
+  if (status === undefined || !socket.writable || socket._httpMessage?.headersSent) {
+    socket.destroy();
     return;
   }
-  let webResponse;
-  try {
-    webResponse = await handler(webRequest);
-  } catch {
-    if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Internal Server Error\n');
-    return;
+  const reason = STATUS_TEXT[status];
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length + 5}\r\nConnection: close\r\n\r\n${status} ${reason}\n`);
+}
+
+const STATUS_TEXT = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 431: 'Request Header Fields Too Large' };
+
+/** `log(level, msg, fields)` writing at most one line per `msg` and `code` each `intervalMs`, with the count since the last. */
+function throttledLog(logger, intervalMs) {
+  const last = new Map();
+  return (level, msg, fields) => {
+    const key = `${msg}\n${fields.code}`;
+    const seen = last.get(key) ?? { at: -Infinity, count: 0 };
+    seen.count += 1;
+    const t = Date.now();
+    if (t - seen.at >= intervalMs) {
+      logger({ level, msg, ...fields, count: seen.count });
+      seen.at = t;
+      seen.count = 0;
+    }
+    if (last.size < 64 || last.has(key)) last.set(key, seen);
+  };
+}
+
+/** The client limits, options over `CLIENT_LIMITS`. */
+function clientLimits(options) {
+  const limits = { ...CLIENT_LIMITS };
+  for (const key of Object.keys(limits)) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < 0) throw new TypeError(`${key} must be an integer of 0 or more, got ${value}`);
+    limits[key] = value;
   }
-  const body = Buffer.from(await webResponse.arrayBuffer());
-  const headers = Object.fromEntries(webResponse.headers);
-  headers['content-length'] = String(body.length);
-  if (!response.destroyed) response.writeHead(webResponse.status, headers).end(body);
+  if (limits.requestTimeoutMs > 0 && limits.headersTimeoutMs > limits.requestTimeoutMs) limits.headersTimeoutMs = limits.requestTimeoutMs;
+  return limits;
+}
+
+/** Whether every address in `hosts` is loopback (wildcards are not). */
+export function loopbackOnly(hosts) {
+  return hosts.every((host) => {
+    const bare = bareHost(host);
+    if (bare === 'localhost') return true;
+    if (isIP(bare) === 4) return bare.startsWith('127.');
+    if (isIP(bare) === 6) return bare === '::1';
+    return false;
+  });
 }
 
 /** Each credentials address answers `GET /` with 404, as the agent's probe expects. */
@@ -262,8 +458,8 @@ async function probeAll(hosts, port) {
 const isWildcard = (host) => host === '0.0.0.0' || host === '::';
 const urlHost = (host) => (host.includes(':') ? `[${host}]` : host);
 
-async function listen(server, host, port) {
-  server.listen({ host, port });
+async function listen(server, host, port, backlog) {
+  server.listen({ host, port, backlog });
   await Promise.race([
     once(server, 'listening'),
     once(server, 'error').then(([error]) => {

@@ -651,7 +651,7 @@ describe('CLI', () => {
       probePort: 2703,
       probeHost: '127.0.0.1',
       metricsPort: 2705,
-      metricsHost: '0.0.0.0',
+      metricsHost: '127.0.0.1',
       maxCacheSize: 2000,
       rateLimit: 1000,
       refreshRateLimit: 3,

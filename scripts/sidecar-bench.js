@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// `npm run bench:sidecar [-- --duration S --connections N --tokens N --cpu-prof DIR --json]`: the
+// sidecar's figures on loopback, each beside its target (issue 7):
+//
+//   cached answers/s and p99 with the rate limit off      ≥ 10,000/s, p99 ≤ 5 ms
+//   the default limit (1000/s, burst 500) offered 1000/s  every request served
+//   the default limit flooded                             ~1000 served per s, the excess 429
+//   1000 concurrent first requests for one token          1 upstream call
+//   RSS growth per cached token, up to the cache bound     ≤ 2 KB
+//
+// The sidecar runs as its own process (`node pkg/sidecar/main.js`, as deployed) so its CPU and
+// memory are its own; the load generator (autocannon) and the emulator share this process. On a
+// 2-core machine that is one core each: the figures move with whatever else runs, so run it when
+// the machine is quiet and read it as a measurement, not a test.
+//
+// `sidecarBench(options)` returns the figures for `scripts/bench.js`'s table.
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { DEFAULT_CALLER, startEmulator } from '../pkg/emulator/index.js';
+
+const MAIN = fileURLToPath(new URL('../pkg/sidecar/main.js', import.meta.url));
+const CLUSTER = 'bench';
+const NAMESPACE = 'default';
+const SERVICE_ACCOUNT = 'app';
+/** Preloaded into the sidecar: a GC on SIGUSR2, so memory is read after a collection. */
+const GC_ON_SIGNAL = `data:text/javascript,${encodeURIComponent("process.on('SIGUSR2', () => globalThis.gc?.());")}`;
+
+/** The targets of issue 7, as numbers the figures are checked against. */
+export const SIDECAR_TARGETS = Object.freeze({
+  cachedRps: 10_000,
+  cachedP99Ms: 5,
+  limitedRps: 1000,
+  concurrentFirstCalls: 1,
+  rssPerTokenBytes: 2048,
+});
+
+/**
+ * Runs the sidecar benchmark.
+ * @param {{ duration?: number, connections?: number, tokens?: number, concurrentFirst?: number,
+ *   cpuProf?: string, log?: (line: string) => void }} [options]
+ *   `duration` seconds per load phase (default 10); `connections` for the cached phase (default 32);
+ *   `tokens`: distinct tokens cached for the memory figure (default 2000, the default cache bound);
+ *   `cpuProf`: a directory for `node --cpu-prof` of the sidecar during the cached phase.
+ * @returns {Promise<{ rows: Array<{ figure: string, target: string, result: string, ok: boolean }>, figures: object }>}
+ */
+export async function sidecarBench(options = {}) {
+  const {
+    duration = 10, connections = 32, tokens: tokenCount = 2000, concurrentFirst = 1000, cpuProf,
+    log = (line) => process.stderr.write(`${line}\n`),
+  } = options;
+  const emulator = await startEmulator({
+    port: 0,
+    callers: [DEFAULT_CALLER],
+    associations: [{ cluster: CLUSTER, namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, roleArn: 'arn:aws:iam::111122223333:role/bench' }],
+  });
+  const mint = (podName) => emulator.mintToken({ namespace: NAMESPACE, serviceAccount: SERVICE_ACCOUNT, podName });
+  const figures = {};
+  const children = [];
+  try {
+    // 1. Cached answers, rate limit off.
+    log('cached answers, rate limit off ...');
+    const open = await startChild(emulator, ['--rate-limit', '0'], { cpuProf });
+    children.push(open);
+    const token = await mint('bench-hot');
+    await expectStatus(open.url, token, 200);
+    const cached = await load({ url: open.url, token, connections, duration });
+    figures.cachedRps = cached.requests.average;
+    figures.cachedP50Ms = cached.latency.p50;
+    figures.cachedP99Ms = cached.latency.p99;
+    figures.cachedNon200 = cached.requests.total - (cached.statusCodeStats['200']?.count ?? 0) + cached.errors + cached.timeouts;
+
+    // 2. 1000 concurrent first requests for one token.
+    log(`${concurrentFirst} concurrent first requests for one token ...`);
+    const fresh = await mint('bench-first');
+    emulator.resetStats();
+    const statuses = await concurrentGets(open.url, fresh, concurrentFirst);
+    figures.concurrentFirstCalls = emulator.stats.received;
+    figures.concurrentFirst200 = statuses.filter((s) => s === 200).length;
+    figures.concurrentFirstTotal = concurrentFirst;
+
+    // 3. RSS per cached token, up to the cache bound.
+    log(`RSS per cached token (${tokenCount} tokens) ...`);
+    const memory = await startChild(emulator, ['--rate-limit', '0', '--max-cache-size', String(tokenCount)]);
+    children.push(memory);
+    const tokens = [];
+    for (let i = 0; i < 2 * tokenCount; i++) tokens.push(await mint(`bench-pod-${i}`));
+    // Warm up every code path (and the JIT) with a few tokens beyond those measured.
+    for (const t of tokens.slice(tokenCount, tokenCount + 50)) await expectStatus(memory.url, t, 200);
+    const before = await memory.rss();
+    await getAll(memory.url, tokens.slice(0, tokenCount), 16);
+    const atBound = await memory.rss();
+    await getAll(memory.url, tokens.slice(tokenCount), 16);
+    const beyond = await memory.rss();
+    figures.cachedTokens = tokenCount;
+    figures.tokenBytes = tokens[0].length;
+    figures.rssPerTokenBytes = (atBound - before) / tokenCount;
+    figures.rssBeyondBoundBytes = beyond - atBound;
+    await memory.stop();
+
+    // 4. The default rate limit: offered 1000/s, then flooded.
+    log('default rate limit (1000/s, burst 500) ...');
+    const limited = await startChild(emulator, []);
+    children.push(limited);
+    await expectStatus(limited.url, token, 200);
+    const steady = await load({ url: limited.url, token, connections: 10, duration, overallRate: 1000 });
+    figures.steadyOffered = steady.requests.total;
+    figures.steady429 = steady.statusCodeStats['429']?.count ?? 0;
+    figures.steady200 = steady.statusCodeStats['200']?.count ?? 0;
+    await sleep(600); // the bucket refills (burst 500 at 1000/s)
+    const flood = await load({ url: limited.url, token, connections, duration });
+    const served = flood.statusCodeStats['200']?.count ?? 0;
+    figures.floodOfferedRps = flood.requests.total / flood.duration;
+    figures.floodServedRps = served / flood.duration;
+    figures.flood429 = flood.statusCodeStats['429']?.count ?? 0;
+    figures.floodOther = flood.requests.total - served - figures.flood429 + flood.errors + flood.timeouts;
+    figures.floodDuration = flood.duration;
+  } finally {
+    for (const child of children) await child.stop();
+    await emulator.close();
+  }
+  if (cpuProf) figures.cpuProfile = readdirSync(cpuProf).filter((f) => f.endsWith('.cpuprofile')).map((f) => `${cpuProf}/${f}`).at(-1);
+  return { rows: rowsOf(figures), figures };
+}
+
+/** Figures → table rows with target and verdict. */
+function rowsOf(f) {
+  const T = SIDECAR_TARGETS;
+  const int = (n) => Math.round(n).toLocaleString('en-US');
+  const rows = [
+    { figure: 'sidecar: cached answers/s, rate limit off', target: `≥ ${int(T.cachedRps)}`, result: int(f.cachedRps), ok: f.cachedRps >= T.cachedRps && f.cachedNon200 === 0 },
+    { figure: 'sidecar: cached answers p99 (p50)', target: `≤ ${T.cachedP99Ms} ms`, result: `${f.cachedP99Ms} ms (${f.cachedP50Ms} ms)`, ok: f.cachedP99Ms <= T.cachedP99Ms },
+    { figure: 'sidecar: default limit offered 1000/s: served, 429', target: 'all served', result: `${int(f.steady200)}, ${int(f.steady429)}`, ok: f.steady429 === 0 && f.steady200 === f.steadyOffered },
+    {
+      figure: 'sidecar: default limit flooded: served/s, 429s, other',
+      target: `≈ ${int(T.limitedRps)}/s, excess 429, 0`,
+      result: `${int(f.floodServedRps)}/s of ${int(f.floodOfferedRps)}/s, ${int(f.flood429)}, ${f.floodOther}`,
+      // A token bucket: the burst (500) on top of the rate over the run.
+      ok: f.floodOther === 0 && f.flood429 > 0 && Math.abs(f.floodServedRps * f.floodDuration - (T.limitedRps * f.floodDuration + 500)) <= 0.05 * T.limitedRps * f.floodDuration,
+    },
+    { figure: `sidecar: ${int(f.concurrentFirstTotal)} concurrent first requests, one token: upstream calls`, target: String(T.concurrentFirstCalls), result: `${f.concurrentFirstCalls} (${int(f.concurrentFirst200)} × 200)`, ok: f.concurrentFirstCalls === 1 && f.concurrentFirst200 === f.concurrentFirstTotal },
+    { figure: `sidecar: RSS growth per cached token (${int(f.cachedTokens)} tokens of ${f.tokenBytes} B)`, target: `≤ ${int(T.rssPerTokenBytes)} B`, result: `${int(f.rssPerTokenBytes)} B`, ok: f.rssPerTokenBytes <= T.rssPerTokenBytes },
+    { figure: 'sidecar: RSS growth for as many tokens again, beyond the bound', target: 'bounded', result: `${int(f.rssBeyondBoundBytes / 1024)} KiB`, ok: f.rssBeyondBoundBytes <= 0.25 * f.rssPerTokenBytes * f.cachedTokens + 1024 * 1024 },
+  ];
+  return rows;
+}
+
+/** Prints rows as a table: figure, target, result, verdict. */
+export function formatRows(rows) {
+  const head = { figure: 'figure', target: 'target', result: 'result', ok: 'ok' };
+  const all = [head, ...rows.map((r) => ({ ...r, ok: r.ok ? 'yes' : 'NO' }))];
+  const width = (k) => Math.max(...all.map((r) => String(r[k]).length));
+  const w = { figure: width('figure'), target: width('target'), result: width('result') };
+  return all.map((r) => `${String(r.figure).padEnd(w.figure)}  ${String(r.target).padEnd(w.target)}  ${String(r.result).padEnd(w.result)}  ${r.ok}`).join('\n');
+}
+
+/** The sidecar as a child process against the emulator; resolves once it listens. */
+async function startChild(emulator, extraArgs, { cpuProf } = {}) {
+  const nodeArgs = ['--expose-gc', `--import=${GC_ON_SIGNAL}`];
+  if (cpuProf) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProf}`);
+  const child = spawn(process.execPath, [
+    ...nodeArgs, MAIN, '--cluster-name', CLUSTER, '--region', 'us-west-2', '--endpoint', emulator.endpoint,
+    '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1', ...extraArgs,
+  ], {
+    env: {
+      PATH: process.env.PATH,
+      AWS_ACCESS_KEY_ID: DEFAULT_CALLER.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DEFAULT_CALLER.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  let listening;
+  const ready = new Promise((resolve, reject) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      if (listening) return; // drained, not kept: the sidecar logs misses
+      stderr += chunk;
+      for (const line of stderr.split('\n')) {
+        if (!line.includes('"listening"')) continue;
+        listening = JSON.parse(line);
+        resolve(listening);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`sidecar exited (${code}) before listening:\n${stderr}`)));
+  });
+  const { url } = await ready;
+  const exited = once(child, 'exit');
+  return {
+    url,
+    pid: child.pid,
+    /** RSS in bytes after a GC in the sidecar. */
+    async rss() {
+      child.kill('SIGUSR2');
+      await sleep(300);
+      return rssOf(child.pid);
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function rssOf(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)[1]) * 1024;
+}
+
+async function load({ url, token, connections, duration, overallRate }) {
+  const result = await autocannon({
+    url, connections, duration, headers: { authorization: token }, ...(overallRate ? { overallRate } : {}),
+  });
+  return result;
+}
+
+/** One GET; resolves to the status. */
+function get(url, token, agent) {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { authorization: token }, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => {
+        if (res.statusCode !== 200 && process.env.BENCH_DEBUG) process.stderr.write(`${res.statusCode} ${text}`);
+        resolve(res.statusCode);
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function expectStatus(url, token, status) {
+  const got = await get(url, token);
+  if (got !== status) throw new Error(`expected ${status}, got ${got}`);
+}
+
+/** `count` requests at once, each on its own connection. */
+async function concurrentGets(url, token, count) {
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  try {
+    return await Promise.all(Array.from({ length: count }, () => get(url, token, agent)));
+  } finally {
+    agent.destroy();
+  }
+}
+
+/** Every token once, `parallel` at a time; throws on anything but 200. */
+async function getAll(url, tokens, parallel) {
+  const agent = new Agent({ keepAlive: true, maxSockets: parallel });
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: parallel }, async () => {
+      while (next < tokens.length) {
+        const token = tokens[next++];
+        const status = await get(url, token, agent);
+        if (status !== 200) throw new Error(`expected 200, got ${status}`);
+      }
+    }));
+  } finally {
+    agent.destroy();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' }, connections: { type: 'string' }, tokens: { type: 'string' },
+      'cpu-prof': { type: 'string' }, json: { type: 'boolean' },
+    },
+  });
+  const { rows, figures } = await sidecarBench({
+    duration: values.duration ? Number(values.duration) : undefined,
+    connections: values.connections ? Number(values.connections) : undefined,
+    tokens: values.tokens ? Number(values.tokens) : undefined,
+    cpuProf: values['cpu-prof'],
+  });
+  console.log(values.json ? JSON.stringify(figures, null, 2) : formatRows(rows));
+  if (figures.cpuProfile) console.log(`CPU profile of the cached phase: ${figures.cpuProfile}`);
+}
