@@ -1,0 +1,83 @@
+// A consumer of the package, type-checked against the shipped .d.ts (`tsc --noEmit --strict` in a
+// project that installed the tarball): the README's calls compile, and misuse does not (each
+// `@ts-expect-error` must meet an error, so types that degraded to `any` fail the check).
+import {
+  EksAuthClient,
+  EksAuthError,
+  buildAssumeRoleRequest,
+  init,
+  parseAssumeRoleResponse,
+  signingStages,
+  toContainerCredentials,
+  toCredentialProcess,
+  type AssumeRoleResult,
+  type ContainerCredentials,
+  type SignedRequest,
+} from 'eks-auth-wasm';
+
+export async function exchange(token: string): Promise<ContainerCredentials> {
+  await init();
+  const request: SignedRequest = buildAssumeRoleRequest({
+    region: 'us-west-2',
+    clusterName: 'my-cluster',
+    token,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret', sessionToken: undefined },
+    now: new Date(),
+  });
+  const method: 'POST' = request.method;
+  const authorization: string | undefined = request.headers.authorization;
+  const response = await fetch(request.url, { method, headers: request.headers, body: request.body });
+  const result: AssumeRoleResult = parseAssumeRoleResponse({
+    status: response.status,
+    headers: response.headers,
+    body: new Uint8Array(await response.arrayBuffer()),
+  });
+  const expiration: number | undefined = result.credentials?.expiration;
+  void authorization;
+  void expiration;
+  return toContainerCredentials(result);
+}
+
+export async function withClient(token: string): Promise<string> {
+  const client = new EksAuthClient({
+    region: 'us-west-2',
+    credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
+    maxAttempts: 3,
+    timeoutMs: 10_000,
+    onEvent: (event) => void event.type,
+  });
+  try {
+    const result = await client.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }, { signal: AbortSignal.timeout(1_000) });
+    return toCredentialProcess(result).SessionToken;
+  } catch (error) {
+    if (error instanceof EksAuthError) {
+      const code: string = error.code;
+      const retryable: boolean = error.retryable;
+      const fault: 'client' | 'server' = error.fault;
+      return `${code} ${retryable} ${fault} ${error.status ?? ''} ${error.requestId ?? ''} ${error.field ?? ''}`;
+    }
+    throw error;
+  }
+}
+
+export function stages(): string | undefined {
+  return signingStages({ region: 'us-east-1', clusterName: 'c', token: 'a.b.c', now: 0 })?.signature;
+}
+
+export async function precompiled(module: WebAssembly.Module): Promise<void> {
+  await init(module);
+}
+
+export function misuse(): void {
+  // @ts-expect-error clusterName is required
+  buildAssumeRoleRequest({ region: 'us-east-1', token: 'a.b.c', now: 0 });
+  // @ts-expect-error now is a number or a Date
+  buildAssumeRoleRequest({ region: 'us-east-1', clusterName: 'c', token: 'a.b.c', now: '2024-01-01' });
+  // @ts-expect-error the request is always a POST
+  const method: 'GET' = buildAssumeRoleRequest({ clusterName: 'c', token: 't', now: 0 }).method;
+  // @ts-expect-error maxAttempts is a number
+  new EksAuthClient({ maxAttempts: '3' });
+  // @ts-expect-error the result's members are the wire's
+  void parseAssumeRoleResponse({ status: 200 }).Credentials;
+  void method;
+}
