@@ -104,3 +104,46 @@ fn text_parsers() {
         let _ = eks_auth_wasm::redact::redact(&text, &[&text]);
     }
 }
+
+/// Found by `npm run fuzz` (parse_text): a `Signature expired` message — text from the network —
+/// whose stamp in parentheses holds a multibyte character panics on a byte slice in
+/// `retry::server_time_from_expired` (src/retry.rs). Through the wasm (`clockSkew`) that aborts the
+/// instance. Un-ignore once fixed, and drop the matching skip in fuzz/harness.rs.
+#[test]
+#[ignore = "panics today: src/retry.rs slices the stamp by bytes (reported to the lead)"]
+fn skew_message_with_multibyte_stamp() {
+    for stamp in ["20020141T0\u{7c8}000Z", "2024010\u{e9}T00000Z", "\u{1f600}240101T00000Z"] {
+        assert_eq!(stamp.len(), 16);
+        let message = format!("Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z ({stamp} - 5 min.)");
+        assert_eq!(retry::clock_skew_ms(0.0, None, Some("InvalidSignatureException"), Some(&message)), None);
+    }
+}
+
+/// Found by `npm run fuzz` (build_request): a `now` after 9999-12-31 panics inside aws-sigv4's date
+/// formatting (the `time` crate overflows) instead of failing as `InvalidInput` on `now`. The wasm
+/// boundary refuses such times; the Rust API does not. Un-ignore once the core refuses them, and
+/// drop the clamp in fuzz/harness.rs.
+#[test]
+#[ignore = "panics today: a now past year 9999 reaches aws-sigv4's date formatting (reported to the lead)"]
+fn far_future_now_is_refused() {
+    for seconds in [time::MAX_EPOCH_SECONDS as u64 + 1, u64::from(u32::MAX) << 7] {
+        let input = AssumeRoleRequest {
+            region: Some("us-west-2".into()),
+            cluster_name: "my-cluster".into(),
+            token: "a.b.c".into(),
+            credentials: Some(Credentials {
+                access_key_id: "AKIDEXAMPLE".into(),
+                secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+                session_token: None,
+            }),
+            now: UNIX_EPOCH + Duration::from_secs(seconds),
+            use_fips: false,
+            endpoint: None,
+            eks_node_name: None,
+            instance_id: None,
+            zone: None,
+        };
+        let error = build_assume_role_request(&input).expect_err("a time past 9999 is refused");
+        assert_eq!(error.field(), Some("now"));
+    }
+}
