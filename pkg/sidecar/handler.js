@@ -15,12 +15,13 @@
  *   (single flight per token; wait at most `answerWithinMs`, else 500 and the call finishes into
  *   the cache).
  *
- * The hot path (a cached answer) is synchronous and allocates nothing: the cache is a Map keyed
- * by the token string itself, looked up before any parsing; each entry holds its answer (status,
- * headers, body bytes) built once, and the time until which the core's freshness decision is
- * known to be `fresh` (asked of the core when the entry is stored). Parsing the token, hashing it
- * (for logs) and asking the core again happen only on a miss or once an entry may be due for
- * renewal. Cache hits are logged at `debug` only, and the record is not even built when the
+ * The hot path (a cached answer) is synchronous and allocates nothing: a Map keyed by the token
+ * string itself (the last 256 tokens seen) is looked up before any parsing; each entry holds its
+ * answer (status, headers, body) built once, and the time until which the core's freshness
+ * decision is known to be `fresh` (asked of the core when the entry is stored). Parsing the
+ * token, hashing it (the cache's key: 64 characters a token rather than its kilobyte or more)
+ * and asking the core again happen only on a miss, for a token not seen lately, or once an entry
+ * may be due for renewal. Cache hits are logged at `debug` only, and the record is not even built when the
  * logger's `level` is above that. `handler.answer(method, path, host, token)` is that path for
  * hosts that write their own responses (node:http in `server.js`): it returns an `Answer`, or a
  * promise of one on a miss.
@@ -55,6 +56,8 @@ const TOKEN_HASH_LOG_CHARS = 16;
 const HOST_VERDICTS = 64;
 /** A `Host` value longer than this is neither remembered nor echoed whole. */
 const HOST_ECHO_CHARS = 256;
+/** Tokens the hot path finds by their string, unhashed (a node's pods fit; more go through the hash). */
+const RECENT_TOKENS = 256;
 /** At most one log line per this many ms about requests refused by the rate limit. */
 const RATE_LIMIT_LOG_MS = 10_000;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -78,11 +81,20 @@ export function createSidecarHandler(options = {}) {
   /** Whether the logger keeps `debug` records (a plain function keeps everything). */
   const logDebug = config.logLevel === 'debug';
 
-  /** token → { answer, fetchedAt, expiration, freshUntil, retryAt, who } in LRU order (oldest first). */
+  /**
+   * SHA-256 (hex) of the token → { key, answer, fetchedAt, expiration, freshUntil, retryAt, who,
+   * live } in LRU order (oldest first). `live` turns false once the entry leaves the cache.
+   */
   const cache = new Map();
-  /** The entry used last: touching it again does not reorder the Map. */
+  /**
+   * Token string → its cache entry, for the last `RECENT_TOKENS` tokens seen: the hot path finds
+   * an answer here without hashing. Bounded on its own, so a cached token costs its hash, not
+   * its length.
+   */
+  const recent = new Map();
+  /** The entry used last: touching it again does not reorder the cache. */
   let newest;
-  /** token → Promise<{ answer } | { error }> of the one upstream call for that token. */
+  /** Token hash → Promise<{ answer } | { error }> of the one upstream call for that token. */
   const inflight = new Map();
   /** `Host` header → undefined (served) or its 403 answer; the core decides, once per value. */
   const hostVerdicts = new Map();
@@ -112,24 +124,24 @@ export function createSidecarHandler(options = {}) {
       logger({ level: 'info', msg: 'credentials request', method, host: echoHost(host), status: 403 });
       return denied;
     }
-    const entry = cache.get(token);
-    if (entry !== undefined && now() < entry.freshUntil) {
-      if (entry !== newest) touch(token, entry);
+    const entry = recent.get(token);
+    if (entry !== undefined && entry.live && now() < entry.freshUntil) {
+      if (entry !== newest) touch(entry);
       metrics.cacheState('hit');
       metrics.httpResponse(200);
       if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...entry.who, cache: 'hit', status: 200 });
       return entry.answer;
     }
-    return credentialsFor(method, token, entry);
+    return credentialsFor(method, token);
   }
 
-  /** The slow path: an entry to ask the core about, or none (parse, hash, upstream). */
-  async function credentialsFor(method, token, entry) {
+  /** The slow path: parse, hash, the cache as the core judges it, upstream. */
+  async function credentialsFor(method, token) {
     const started = performance.now();
     const log = { method };
     let result;
     try {
-      result = await lookup(token, entry, log);
+      result = await lookup(token, log);
     } catch (error) {
       // A bug, not an answer from EKS Auth: still answer as the agent would (500).
       log.code = error?.code ?? error?.name ?? 'Error';
@@ -147,11 +159,7 @@ export function createSidecarHandler(options = {}) {
     return result;
   }
 
-  async function lookup(token, entry, log) {
-    if (entry !== undefined) {
-      const served = serveCached(token, entry, log);
-      if (served) return served;
-    }
+  async function lookup(token, log) {
     let claims;
     try {
       claims = parseToken(token);
@@ -159,21 +167,28 @@ export function createSidecarHandler(options = {}) {
       log.code = error.code;
       return errorAnswer(error);
     }
-    const tokenHash = (await sha256Hex(token)).slice(0, TOKEN_HASH_LOG_CHARS);
-    const who = { tokenHash, namespace: claims.namespace, serviceAccount: claims.serviceAccount };
+    const key = await sha256Hex(token);
+    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: claims.namespace, serviceAccount: claims.serviceAccount };
     if (claims.podName !== undefined) who.podName = claims.podName;
     Object.assign(log, who);
 
-    // Another request may have filled the cache while this one hashed.
-    const cached = cache.get(token);
-    if (cached !== undefined) {
-      const served = serveCached(token, cached, log);
-      if (served) return served;
+    const entry = cache.get(key);
+    if (entry !== undefined) {
+      const { state } = freshnessOf(entry);
+      if (state !== 'expired') {
+        touch(entry);
+        remember(token, entry);
+        metrics.cacheState('hit');
+        log.cache = state === 'fresh' ? 'hit' : 'renew';
+        if (state === 'renew') maybeRefresh(token, entry);
+        return entry.answer;
+      }
+      evict(key, 'expired');
     }
 
-    log.cache = inflight.has(token) ? 'join' : 'miss';
+    log.cache = inflight.has(key) ? 'join' : 'miss';
     metrics.cacheState('miss');
-    const outcome = await withinAnswerTime(upstream(token, who));
+    const outcome = await withinAnswerTime(upstream(key, token, who));
     if (outcome === TIMED_OUT) {
       log.code = 'TimeoutError';
       return errorAnswer(new EksAuthError(
@@ -188,27 +203,12 @@ export function createSidecarHandler(options = {}) {
     return outcome.answer;
   }
 
-  /** A cached entry, as the core judges it now: its answer (refreshing behind if due), or undefined once expired. */
-  function serveCached(token, entry, log) {
-    const { state } = freshnessOf(entry);
-    if (state === 'expired') {
-      evict(token, 'expired');
-      return undefined;
-    }
-    touch(token, entry);
-    metrics.cacheState('hit');
-    Object.assign(log, entry.who);
-    log.cache = state === 'fresh' ? 'hit' : 'renew';
-    if (state === 'renew') maybeRefresh(token, entry);
-    return entry.answer;
-  }
-
   /**
    * The single upstream call for a token: joins the one in flight, or starts it. Resolves (never
    * rejects) to `{ answer }` or `{ error }`, after the cache is updated.
    */
-  function upstream(token, who) {
-    const running = inflight.get(token);
+  function upstream(key, token, who) {
+    const running = inflight.get(key);
     if (running) return running;
     const call = (async () => {
       const fetchedAt = now();
@@ -216,19 +216,22 @@ export function createSidecarHandler(options = {}) {
       try {
         result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: closing.signal });
       } catch (error) {
-        return failed(token, asEksAuthError(error, 'NetworkError'), who);
+        return failed(key, asEksAuthError(error, 'NetworkError'), who);
       }
       try {
         // Expiration is in the service's time; the client knows how far the host clock is off.
         const expiration = result.credentials.expiration * 1000 - (client.clockOffset ?? 0);
-        const entry = newEntry(JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, who);
-        if (caching && !closing.signal.aborted) store(token, entry);
+        const entry = newEntry(key, JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, who);
+        if (caching && !closing.signal.aborted) {
+          store(entry);
+          remember(token, entry);
+        }
         return { answer: entry.answer };
       } catch (error) {
-        return failed(token, asEksAuthError(error, 'InternalError'), who);
+        return failed(key, asEksAuthError(error, 'InternalError'), who);
       }
-    })().finally(() => inflight.delete(token));
-    inflight.set(token, call);
+    })().finally(() => inflight.delete(key));
+    inflight.set(key, call);
     return call;
   }
 
@@ -240,7 +243,7 @@ export function createSidecarHandler(options = {}) {
    * request asks the core.
    * @throws {EksAuthError} `ExpiredCredentials` when the core would not serve them now
    */
-  function newEntry(body, fetchedAt, expiration, who) {
+  function newEntry(key, body, fetchedAt, expiration, who) {
     const params = { now: now(), fetchedAt, expiration, maxRetention: config.maxRetention };
     const { state, renewAt } = credentialsFreshness(params);
     if (state === 'expired') {
@@ -252,25 +255,25 @@ export function createSidecarHandler(options = {}) {
     }
     params.now = renewAt;
     const freshUntil = credentialsFreshness(params).state === 'expired' ? -Infinity : renewAt;
-    return { answer: jsonAnswer(body), fetchedAt, expiration, freshUntil, retryAt: 0, who };
+    return { key, answer: jsonAnswer(body), fetchedAt, expiration, freshUntil, retryAt: 0, who, live: true };
   }
 
   /** Bookkeeping after a failed upstream call; the error goes back to the waiting requests. */
-  function failed(token, error, who) {
+  function failed(key, error, who) {
     if (closing.signal.aborted) return { error };
     const irrecoverable = error.irrecoverable === true;
     metrics.cacheError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
-    const entry = cache.get(token);
+    const entry = cache.get(key);
     if (entry) {
       if (irrecoverable) {
-        evict(token, 'irrecoverable');
+        evict(key, 'irrecoverable');
         logger({ level: 'info', msg: 'credentials evicted: irrecoverable error', ...who, code: error.code });
       } else if (freshnessOf(entry).state !== 'expired') {
         // Keep what still works; try upstream again only after the agent's delay.
         entry.retryAt = now() + errorRetryDelay(random());
         logger({ level: 'info', msg: 'keeping cached credentials after a recoverable error', ...who, code: error.code, retryInMs: Math.round(entry.retryAt - now()) });
       } else {
-        evict(token, 'expired');
+        evict(key, 'expired');
       }
     }
     return { error };
@@ -278,14 +281,14 @@ export function createSidecarHandler(options = {}) {
 
   /** In state `renew`: refresh in the background, unless an error asked to wait or the refresh rate is spent. */
   function maybeRefresh(token, entry) {
-    const { who } = entry;
-    if (closing.signal.aborted || inflight.has(token) || now() < entry.retryAt) return;
+    const { key, who } = entry;
+    if (closing.signal.aborted || inflight.has(key) || now() < entry.retryAt) return;
     if (!refreshLimiter()) {
       logger({ level: 'debug', msg: 'background refresh postponed: refresh rate limit', ...who });
       return;
     }
     logger({ level: 'debug', msg: 'background refresh', ...who });
-    upstream(token, who).then((outcome) => {
+    upstream(key, token, who).then((outcome) => {
       if (outcome.answer !== undefined) metrics.cacheState('refreshed');
       logger(outcome.error
         ? { level: 'warn', msg: 'background refresh failed', ...who, code: outcome.error.code, status: outcome.error.status ?? null }
@@ -299,24 +302,33 @@ export function createSidecarHandler(options = {}) {
     });
   }
 
-  function touch(token, entry) {
-    cache.delete(token);
-    cache.set(token, entry);
+  /** Most recently used now. */
+  function touch(entry) {
+    cache.delete(entry.key);
+    cache.set(entry.key, entry);
     newest = entry;
   }
 
-  function store(token, entry) {
-    touch(token, entry);
-    while (cache.size > config.maxCacheSize) {
-      const oldest = cache.keys().next().value;
-      evict(oldest, 'capacity');
-    }
+  /** The hot path finds `entry` by `token` from now on. */
+  function remember(token, entry) {
+    if (recent.get(token) === entry) return;
+    recent.delete(token);
+    recent.set(token, entry);
+    if (recent.size > RECENT_TOKENS) recent.delete(recent.keys().next().value);
   }
 
-  function evict(token, reason) {
-    const entry = cache.get(token);
+  function store(entry) {
+    const previous = cache.get(entry.key);
+    if (previous !== undefined) previous.live = false;
+    touch(entry);
+    while (cache.size > config.maxCacheSize) evict(cache.keys().next().value, 'capacity');
+  }
+
+  function evict(key, reason) {
+    const entry = cache.get(key);
     if (entry === undefined) return;
-    cache.delete(token);
+    cache.delete(key);
+    entry.live = false;
     if (entry === newest) newest = undefined;
     metrics.cacheState('evicted');
     logger({ level: 'debug', msg: 'credentials evicted', tokenHash: entry.who.tokenHash, reason });
@@ -405,35 +417,37 @@ export function createSidecarHandler(options = {}) {
 const TIMED_OUT = Symbol('timed out');
 
 const encoder = new TextEncoder();
-/** Bytes of `text`: a pooled Buffer in Node (small answers share slabs), else a Uint8Array. */
-const bytesOf = typeof Buffer === 'function' ? (text) => Buffer.from(text, 'utf8') : (text) => encoder.encode(text);
+/** UTF-8 length of `text`. */
+const byteLength = typeof Buffer === 'function' ? (text) => Buffer.byteLength(text, 'utf8') : (text) => encoder.encode(text).length;
 
 /** `content-type: application/json` headers, one frozen object per body length. */
 const jsonHeaders = new Map();
 
 /**
  * An answer, ready to write: `{ status, headers, body }` (`headers` a plain object with
- * `content-length`, `body` bytes). Frozen: shared between requests.
+ * `content-length`, `body` the text: on the V8 heap at one byte a character, where a Buffer would
+ * hold a slice of a shared 8 KiB pool slab for as long as the entry lives). Frozen: shared
+ * between requests.
  */
-function jsonAnswer(text) {
-  const body = bytesOf(text);
-  let headers = jsonHeaders.get(body.length);
+function jsonAnswer(body) {
+  const length = byteLength(body);
+  let headers = jsonHeaders.get(length);
   if (headers === undefined) {
-    headers = Object.freeze({ 'content-type': 'application/json', 'content-length': String(body.length) });
-    if (jsonHeaders.size < 4096) jsonHeaders.set(body.length, headers);
+    headers = Object.freeze({ 'content-type': 'application/json', 'content-length': String(length) });
+    if (jsonHeaders.size < 4096) jsonHeaders.set(length, headers);
   }
   return Object.freeze({ status: 200, headers, body });
 }
 
 /** Errors answered as Go's `http.Error` does: plain text, a trailing newline, no sniffing. */
 function textAnswer(status, text) {
-  const body = bytesOf(`${text}\n`);
+  const body = `${text}\n`;
   return Object.freeze({
     status,
     headers: Object.freeze({
       'content-type': 'text/plain; charset=utf-8',
       'x-content-type-options': 'nosniff',
-      'content-length': String(body.length),
+      'content-length': String(byteLength(body)),
     }),
     body,
   });
@@ -475,9 +489,14 @@ function hostOf(url) {
   }
 }
 
-async function sha256Hex(text) {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+/** node:crypto where the host has it (Node 20.16+, Bun, Deno): hashing on the calling thread. */
+const nodeCrypto = globalThis.process?.getBuiltinModule?.('node:crypto');
+
+/** SHA-256 of `text` in hex: synchronous with node:crypto, else a promise from Web Crypto. */
+function sha256Hex(text) {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text, 'utf8').digest('hex');
+  return crypto.subtle.digest('SHA-256', encoder.encode(text))
+    .then((digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''));
 }
 
 /**
