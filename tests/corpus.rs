@@ -35,11 +35,8 @@ fn replay(name: &str) -> (usize, usize, usize) {
         let data = fs::read(file).unwrap();
         match panic::catch_unwind(|| target(&data)) {
             Ok(Ok(())) => ok += 1,
-            Ok(Err(e)) => {
-                // A typed error: one of the core's kinds, with a stable code hosts switch on.
-                assert!(!e.code().is_empty(), "{}: error without a code", file.display());
-                err += 1;
-            }
+            // A typed error, already checked by the target (code, message, field).
+            Ok(Err(_)) => err += 1,
             Err(_) => failures.push(file.display().to_string()),
         }
     }
