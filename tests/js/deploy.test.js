@@ -1,11 +1,12 @@
 // Tests of deploy/: the Kubernetes manifests and Dockerfile, checked against the sidecar's own flag
 // parser and then run as they describe (the sidecar on loopback; the DaemonSet's init script and
-// agent in a private network namespace), and the Cloudflare Worker run in workerd (miniflare).
+// agent in a private network namespace), and the Cloudflare Worker bundled by `wrangler deploy
+// --dry-run` from the packed package installed in a temporary project, run in workerd (miniflare).
 // Everything talks to the local emulator; nothing leaves the machine.
 // Run: node --test tests/js/deploy.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import { test, describe } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -13,7 +14,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix, relative } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
@@ -24,6 +25,11 @@ import {
 import {
   CREDENTIALS_PATH, DEFAULT_PORTS, USAGE, envName, parseSidecarArgs, startSidecar,
 } from '../../pkg/sidecar/index.js';
+import { bundleModules, packedProject, wranglerBundle } from '../hosts/harness.js';
+
+/** Temporary projects to remove when the file's tests end. */
+const cleanups = [];
+after(() => { for (const cleanup of cleanups) cleanup(); });
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const K8S = join(root, 'deploy/kubernetes');
@@ -238,6 +244,25 @@ describe('kubernetes manifests', () => {
     // A native sidecar: started (startup probe passed) before the app.
     assert.ok(spec.initContainers.includes(sidecar) && sidecar.restartPolicy === 'Always');
     assert.ok(sidecar.startupProbe);
+  });
+
+  test('sidecar.yaml: the sidecar signs with the node\'s credentials (default chain, instance role through IMDSv2), never the app\'s', () => {
+    const [{ spec }] = workloads(manifests['sidecar.yaml']);
+    const sidecar = containersOf(spec).find(isSidecar);
+    const app = containersOf(spec).find(isApp);
+    const names = (container) => (container.env ?? []).map((e) => e.name);
+    // Nothing that would take the chain off the instance role: no keys, IMDS not disabled, and not
+    // the container-credentials variables (the sidecar would ask itself).
+    const NOT_ON_SIDECAR = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_EC2_METADATA_DISABLED',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE'];
+    assert.deepEqual(names(sidecar).filter((n) => NOT_ON_SIDECAR.includes(n)), []);
+    assert.ok(!(sidecar.envFrom ?? []).length, 'no variables from elsewhere');
+    // The app gets credentials only from the sidecar.
+    assert.deepEqual(names(app).filter((n) => /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|ROLE_ARN|WEB_IDENTITY_TOKEN_FILE)$/.test(n)), []);
+    // Without hostNetwork the IMDSv2 answer crosses one more hop: the manifest says so.
+    assert.notEqual(spec.hostNetwork, true);
+    assert.match(readFileSync(join(K8S, 'sidecar.yaml'), 'utf8'), /IMDSv2 only with a hop limit of 2/);
+    assert.match(readFileSync(join(root, 'README.md'), 'utf8'), /IMDSv2[^.]*hop limit of 2/);
   });
 
   test('daemonset.yaml: the agent on every node, as the add-on is installed', () => {
@@ -601,12 +626,23 @@ describe('cloudflare worker', () => {
   const wrangler = parseSimpleToml(wranglerText);
   const workerPath = join(CF, wrangler.main);
   const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  // The example as a user deploys it: the tarball installed next to src/ and wrangler.toml, then
+  // `wrangler deploy --dry-run --outdir` (offline). Packed and bundled once, on first use.
+  let bundled;
+  const bundle = () => {
+    if (!bundled) {
+      const project = packedProject({ name: 'worker', files: { 'src/worker.js': posix.join('deploy/cloudflare', wrangler.main), 'wrangler.toml': 'deploy/cloudflare/wrangler.toml' } });
+      cleanups.push(project.cleanup);
+      bundled = wranglerBundle(project.project);
+    }
+    return bundled;
+  };
 
   test('wrangler.toml: entry, date, wasm rule, vars; secrets only named in comments', () => {
     assert.equal(wrangler.name, 'eks-auth');
     assert.ok(existsSync(workerPath), `main = ${wrangler.main} exists`);
     assert.match(wrangler.compatibility_date, /^\d{4}-\d{2}-\d{2}$/);
-    assert.deepEqual(wrangler.rules, [{ type: 'CompiledWasm', globs: ['**/*.wasm'] }]);
+    assert.deepEqual(wrangler.rules, [{ type: 'CompiledWasm', globs: ['**/*.wasm'], fallthrough: true }]);
     assert.deepEqual(Object.keys(wrangler.vars).sort(), ['EKS_AUTH_CLUSTER_NAME', 'EKS_AUTH_MAX_ATTEMPTS', 'EKS_AUTH_REGION']);
     for (const value of Object.values(wrangler.vars)) assert.equal(typeof value, 'string', 'vars are strings, as env gives them');
     for (const secret of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
@@ -616,10 +652,22 @@ describe('cloudflare worker', () => {
     // The example depends on this package; the worker imports it by name.
     const example = JSON.parse(readFileSync(join(CF, 'package.json'), 'utf8'));
     assert.ok(example.dependencies[rootPackage.name], `deploy/cloudflare/package.json depends on ${rootPackage.name}`);
+    assert.equal(example.devDependencies.wrangler, rootPackage.devDependencies.wrangler, 'the wrangler this repository tests with');
     assert.match(readFileSync(workerPath, 'utf8'), new RegExp(`from '${rootPackage.name}';`));
   });
 
-  test('the worker in workerd: a minted token exchanged end to end; bad token 400; throttling 429; no secrets 500', async (t) => {
+  test('wrangler deploy --dry-run bundles the worker from the installed tarball: the workerd export, the wasm as a module', () => {
+    const source = readFileSync(bundle().main, 'utf8');
+    const entry = `node_modules/${rootPackage.name}/${rootPackage.exports['.'].workerd.replace(/^\.\//, '')}`;
+    assert.ok(source.includes(`// ${entry}`), `bundled through the workerd export (${entry})`);
+    assert.ok(!new RegExp(`from ['"]${rootPackage.name}`).test(source), 'no import of the package left to resolve');
+    const wasm = bundle().modules.filter((f) => f.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, 'one .wasm beside the bundle');
+    assert.match(source, new RegExp(`^import \\w+ from "\\./${wasm[0].replace(/[.]/g, '\\.')}";$`, 'm'), 'imported as a module');
+    assert.deepEqual(readFileSync(join(bundle().outdir, wasm[0])), readFileSync(join(root, rootPackage.exports['./eks-auth.wasm'])), 'the shipped wasm');
+  });
+
+  test('the bundled worker in workerd: a minted token exchanged end to end; bad token 400; throttling 429; no secrets 500', async (t) => {
     const { Miniflare } = await import('miniflare');
     const CLUSTER = wrangler.vars.EKS_AUTH_CLUSTER_NAME;
     const REGION = wrangler.vars.EKS_AUTH_REGION;
@@ -630,24 +678,12 @@ describe('cloudflare worker', () => {
     });
     t.after(() => emulator.close());
 
-    // wrangler resolves the package name through its `workerd` export condition; miniflare does not
-    // bundle, so the one import is pointed at that file, and miniflare follows it from there.
-    const source = readFileSync(workerPath, 'utf8');
-    const specifier = `'${rootPackage.name}'`;
-    assert.equal(source.split(specifier).length, 2, 'one import of the package');
-    const resolved = relative(dirname(workerPath), join(root, rootPackage.exports['.'].workerd)).split('\\').join('/');
+    // What Cloudflare runs: wrangler's bundle, its .wasm a module compiled ahead (CompiledWasm).
     const logs = [];
     const capture = (stream) => stream.on('data', (chunk) => logs.push(String(chunk)));
     const secrets = { AWS_ACCESS_KEY_ID: DEFAULT_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_CALLER.secretAccessKey };
     const options = (bindings) => ({
-      modules: true,
-      modulesRoot: root,
-      scriptPath: workerPath,
-      script: source.replace(specifier, `'${resolved.startsWith('.') ? resolved : `./${resolved}`}'`),
-      modulesRules: [
-        { type: 'ESModule', include: ['**/*.js'] }, // wrangler bundles JS; miniflare needs telling
-        ...wrangler.rules.map((rule) => ({ type: rule.type, include: rule.globs })),
-      ],
+      ...bundleModules(bundle()),
       compatibilityDate: wrangler.compatibility_date,
       // Two attempts: the retry is seen, the throttled case stays short.
       bindings: { ...wrangler.vars, EKS_AUTH_ENDPOINT: emulator.endpoint, EKS_AUTH_MAX_ATTEMPTS: '2', ...bindings },
