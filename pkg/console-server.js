@@ -17,11 +17,13 @@
  * referer; logs (when asked) method, path, status and duration — never headers or bodies.
  */
 import { createServer, request as httpRequest } from 'node:http';
+import { existsSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { hostAllowed, resolveEndpoint } from './node.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -31,6 +33,8 @@ export const PROXY_PATH = '/proxy';
  * them from the endpoint's own answers. */
 export const PROXY_ERROR_HEADER = 'x-eks-auth-console-error';
 const MAX_BODY_BYTES = 1024 * 1024;
+/** `eks-auth console`'s port: next to the agent's 2703 (probes), 2705 (metrics) and the sidecar's 2706. */
+export const DEFAULT_CONSOLE_PORT = 2707;
 const UPSTREAM_TIMEOUT_MS = 15_000;
 
 /** Non-secret fields the page may be pre-filled with. */
@@ -101,7 +105,9 @@ export async function startConsoleServer({
   }
   const defaultsBody = JSON.stringify({
     ...Object.fromEntries(Object.entries(defaults).filter(([, v]) => v !== undefined)),
-    endpoint: defaults.endpoint ?? target,
+    // A custom endpoint pre-fills the page's field; a regional one is what the page resolves itself
+    // (pre-filling it would turn FIPS into "FIPS and custom endpoint").
+    endpoint: defaults.endpoint ?? (endpoint === undefined ? undefined : target),
     proxy: { path: PROXY_PATH, target },
     ...(devCredentials ? { devCredentials: pick(devCredentials, ['accessKeyId', 'secretAccessKey', 'sessionToken']) } : {}),
   });
@@ -323,4 +329,84 @@ function isLoopback(host) {
 
 function pick(object, keys) {
   return Object.fromEntries(keys.filter((k) => object[k] !== undefined).map((k) => [k, object[k]]));
+}
+
+export const CONSOLE_USAGE = `usage: eks-auth console [options]
+
+The browser debugging console for the EKS Pod Identity credential exchange, on loopback. Its Send
+goes through this server's proxy to one EKS Auth endpoint: --endpoint, or the regional endpoint of
+--region (default: AWS_REGION, then AWS_DEFAULT_REGION). Nothing else leaves the machine.
+
+Options:
+  --endpoint URL        EKS Auth endpoint the proxy forwards to (http:// only on loopback, e.g. an emulator)
+  --region REGION       region: the regional endpoint, and the page's pre-filled region
+  --use-fips            the region's FIPS endpoint
+  --cluster-name NAME   pre-fill the page's cluster name
+  --port PORT           port on 127.0.0.1 (default: ${DEFAULT_CONSOLE_PORT}; 0: a free one)
+  --help                this text
+`;
+
+/**
+ * `eks-auth console`: serves the console until SIGINT/SIGTERM (or `signal`), printing its URL on
+ * stdout and one JSON line per request on stderr (method, path, status, duration: never a header
+ * or body). Resolves to the exit code.
+ */
+export async function runConsoleCli(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env, signal } = {}) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+        'use-fips': { type: 'boolean' },
+        'cluster-name': { type: 'string' },
+        port: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    }));
+  } catch (e) {
+    stderr.write(`${CONSOLE_USAGE}\neks-auth console: error: ${e.message}\n`);
+    return 2;
+  }
+  if (values.help) {
+    stdout.write(CONSOLE_USAGE);
+    return 0;
+  }
+  const port = values.port === undefined ? DEFAULT_CONSOLE_PORT : Number(values.port);
+  const region = values.region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    stderr.write(`eks-auth console: error: --port must be a port number, got ${values.port}\n`);
+    return 2;
+  }
+  if (values.endpoint === undefined && region === undefined) {
+    stderr.write('eks-auth console: error: give --endpoint or --region (or AWS_REGION): the proxy forwards to one EKS Auth endpoint\n'
+      + '  (for a local emulator with the console: eks-auth start)\n');
+    return 2;
+  }
+  if (!existsSync(join(ROOT, 'pkg', 'wasm', 'eks_auth_wasm_bg.wasm'))) {
+    stderr.write('eks-auth console: error: pkg/wasm is missing: run npm run build\n');
+    return 2;
+  }
+  let server;
+  try {
+    server = await startConsoleServer({
+      port,
+      endpoint: values.endpoint,
+      defaults: { region, clusterName: values['cluster-name'], ...(values['use-fips'] ? { useFips: true } : {}) },
+      log: (record) => stderr.write(`${JSON.stringify(record)}\n`),
+    });
+  } catch (e) {
+    stderr.write(`eks-auth console: error: ${e.message}\n`);
+    return 2;
+  }
+  stdout.write(`console: ${server.url} (Send forwards to ${server.endpoint})\n`);
+  const stop = new AbortController();
+  const handlers = { SIGINT: () => stop.abort('SIGINT'), SIGTERM: () => stop.abort('SIGTERM') };
+  for (const [name, fn] of Object.entries(handlers)) process.once(name, fn);
+  signal?.addEventListener('abort', () => stop.abort('signal'), { once: true });
+  await once(stop.signal, 'abort');
+  for (const [name, fn] of Object.entries(handlers)) process.off(name, fn);
+  await server.close();
+  return stop.signal.reason === 'SIGINT' ? 130 : 0;
 }

@@ -268,3 +268,5 @@ export interface SignatureExplanation {
 export function inspectToken(token: string, now: number | Date): TokenInspection;
 /** The signature of the request `buildAssumeRoleRequest(input)` builds, stage by stage; `null` when unsigned. */
 export function explainSignature(input: AssumeRoleInput): SignatureExplanation | null;
+/** Epoch ms of an ISO 8601 date-time with seconds (no zone: UTC), or `null`. */
+export function parseIso8601(text: string): number | null;

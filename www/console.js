@@ -1,425 +1,547 @@
-// The EKS Pod Identity debugging console: reads the form, lets the WebAssembly core build and sign
-// the request (every stage shown), sends it through the console server's same-origin proxy, and
-// shows the answer as the core reads it. The page holds no protocol logic of its own.
+// The EKS Pod Identity debugging console. Every input event recomputes every output from the
+// inputs through the WebAssembly core — the token's inspection, the request and its signature
+// stages, the reading of a pasted answer, the canonical-request diff — so the page holds no
+// protocol logic of its own and no hidden state beyond the last answer Send received. Only Send
+// needs a click: it goes through the console server's same-origin proxy (EKS Auth sends no CORS
+// headers) and puts the answer in the Response fields.
 //
-// Secrets (the token, the caller's secret key and session token, the credentials received) live
-// only in memory: nothing is logged, stored or put in the URL, and every text shown goes through
-// the core's `redact` first. Received credentials are masked until "Reveal secrets" is pressed;
-// the caller's secrets and the token are never shown at all.
+// Secrets (the token, the caller's secret key and session token, received credentials) live only
+// in this tab's memory and the inputs: never stored, logged or put in the address, and masked in
+// every output (through the core's `redact`) until Reveal secrets is pressed.
 import {
-  init, buildAssumeRoleRequest, signingStages, parseAssumeRoleResponse, parseToken, resolveEndpoint, redact,
-  clockSkew, toContainerCredentials, toCredentialProcess, toShellExports, EksAuthError,
+  init, buildAssumeRoleRequest, explainSignature, inspectToken, parseAssumeRoleResponse, parseIso8601, redact,
+  clockSkew, toContainerCredentials, toCredentialProcess, toShellExports,
 } from '../pkg/web.js';
-import { claimWarnings, formatDuration, hintFor, isoSeconds, relative } from './hints.js';
+import { bothZones, curlCommand, formatDuration, isoUtc, parseHeaderLines, relative } from './format.js';
+import { explainError } from './explain.js';
+import { adviceFor, diffCanonicalRequests, differingSpan, extractCanonicalRequest } from './diff.js';
 
 const $ = (id) => document.getElementById(id);
+/** Set by the console server on answers it makes itself (endpoint unreachable or silent). */
 const PROXY_ERROR_HEADER = 'x-eks-auth-console-error';
-const OPTIONAL_MEMBERS = ['eksNodeName', 'instanceId', 'zone'];
-
-/** `?now=<epoch ms or ISO date>` pins the page's clock (to reproduce a run, or in tests). */
-const pinnedNow = (() => {
-  const value = new URLSearchParams(location.search).get('now');
-  if (value === null) return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
-})();
-
-let proxy; // { path, target } from /defaults.json
-let last; // the last exchange: { input, status, statusText, headers, bodyText, result, resultSecrets }
-let revealed = false;
-let suggestedOffset;
-
-const offsetSeconds = () => {
-  const value = Number($('clockOffset').value);
-  return Number.isFinite(value) ? value : 0;
+const MASK = '•••••••• (hidden: Reveal secrets)';
+/** Inputs holding secrets: password fields until revealed. */
+const SECRET_INPUTS = ['token', 'secret-access-key', 'session-token'];
+const RESPONSE_INPUTS = ['response-status', 'response-headers', 'response-body'];
+/** An error's `field` (the core's property path) → the input it is about. */
+const FIELD_INPUTS = {
+  region: 'region', clusterName: 'cluster-name', token: 'token', endpoint: 'endpoint', useFips: 'use-fips',
+  'credentials.accessKeyId': 'access-key-id', 'credentials.secretAccessKey': 'secret-access-key',
+  'credentials.sessionToken': 'session-token', eksNodeName: 'eks-node-name', instanceId: 'instance-id', zone: 'zone', now: 'time',
 };
-/** The signing clock: this computer's (or the pinned) time plus the offset, epoch ms. */
-const now = () => (pinnedNow ?? Date.now()) + offsetSeconds() * 1000;
+const CHECK_LABELS = {
+  'three-segments': 'Three segments',
+  audience: `Audience includes pods.eks.amazonaws.com`,
+  'not-expired': 'Not expired',
+  'not-before': 'Already valid (nbf)',
+  subject: 'Subject matches kubernetes.io',
+  'pod-binding': 'Bound to a pod',
+};
 
-function setStatus(text, kind = 'info') {
-  const el = $('status');
-  el.textContent = text;
-  el.dataset.kind = kind;
+const state = {
+  /** `{ path, target }` of the console server's proxy, from /defaults.json. */
+  proxy: undefined,
+  revealed: false,
+  /** The request for the current inputs: `{ input, request, explanation }`, or undefined when they are invalid. */
+  built: undefined,
+  /** The answer Send received, while the Response fields still show it: `{ status, headers, bodyText, proxyError, input }`. */
+  sent: undefined,
+  /** The expected canonical request came from an answer (replaced by the next one), not typed. */
+  expectedFromAnswer: false,
+};
+
+// ---- small DOM helpers -----------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined) continue;
+    if (name === 'class') node.className = value;
+    else node.setAttribute(name, value);
+  }
+  node.append(...children.filter((c) => c !== undefined && c !== null));
+  return node;
 }
 
-function showClock() {
-  const offset = offsetSeconds();
-  $('clock-now').textContent = `Signing clock: ${new Date(now()).toISOString()}`
-    + `${pinnedNow === undefined ? '' : ' (pinned by ?now= in the address)'}${offset ? ` — this computer's clock ${offset > 0 ? '+' : ''}${offset} s` : ''}`;
+/** A `<dl>` of `[term, detail, attrs?]` rows; empty details are left out. */
+function rows(dl, entries) {
+  dl.replaceChildren();
+  for (const [term, detail, attrs = {}] of entries) {
+    if (detail === undefined || detail === null || detail === '') continue;
+    dl.append(el('dt', {}, term), el('dd', { class: 'mono', ...attrs }, String(detail)));
+  }
+  return dl;
 }
 
-// ---- inputs ---------------------------------------------------------------------------------
+const setStatus = (text, kind = 'info') => {
+  $('status').textContent = text;
+  $('status').dataset.kind = kind;
+};
+
+// ---- inputs ----------------------------------------------------------------------------------
 
 const value = (id) => $(id).value.trim();
 
-function readForm() {
-  const input = { region: value('region') || undefined, clusterName: value('clusterName'), token: value('token'), now: now() };
+/** The clock used for the token checks and the signature: the time field, else this computer's. */
+function clock() {
+  const text = value('time');
+  if (!text) return { now: Date.now(), source: 'this computer\'s clock, at the last change' };
+  const now = parseIso8601(text);
+  if (now === null) return { now: Date.now(), source: 'this computer\'s clock', invalid: true };
+  return { now, source: 'the time field' };
+}
+
+function readInput(now) {
+  const input = { region: value('region') || undefined, clusterName: value('cluster-name'), token: value('token'), now };
   if (value('endpoint')) input.endpoint = value('endpoint');
-  if ($('useFips').checked) input.useFips = true;
-  const accessKeyId = value('accessKeyId');
-  const secretAccessKey = value('secretAccessKey');
-  const sessionToken = value('sessionToken');
+  if ($('use-fips').checked) input.useFips = true;
+  const [accessKeyId, secretAccessKey, sessionToken] = ['access-key-id', 'secret-access-key', 'session-token'].map(value);
   if (accessKeyId || secretAccessKey || sessionToken) {
     input.credentials = { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   }
-  for (const name of OPTIONAL_MEMBERS) if (value(name)) input[name] = value(name);
+  for (const [id, name] of [['eks-node-name', 'eksNodeName'], ['instance-id', 'instanceId'], ['zone', 'zone']]) {
+    if (value(id)) input[name] = value(id);
+  }
   return input;
 }
 
-/** What must never be shown: the token and the caller's secrets. */
-const inputSecrets = (input) => [input?.token, input?.credentials?.secretAccessKey, input?.credentials?.sessionToken];
+/** Every secret the page holds now: the inputs' and those received in the answer shown. */
+function secrets(received = []) {
+  return [value('token'), value('secret-access-key'), value('session-token'), ...received];
+}
 
-function tryClaims(token) {
+/** Text as shown: secrets masked until revealed. */
+function shown(text, received = []) {
+  return state.revealed ? text : redact(text, secrets(received));
+}
+
+function markInvalid(id, message) {
+  const input = $(id);
+  if (!input) return;
+  input.setAttribute('aria-invalid', 'true');
+  input.title = message;
+}
+
+function clearInvalid(ids) {
+  for (const id of ids) {
+    $(id)?.removeAttribute('aria-invalid');
+    $(id)?.removeAttribute('title');
+  }
+}
+
+// ---- everything, from the inputs ---------------------------------------------------------------
+
+function update() {
+  const c = clock();
+  clearInvalid(['time']);
+  if (c.invalid) markInvalid('time', 'not an ISO 8601 date-time with seconds');
+  $('clock').textContent = c.invalid
+    ? `Not an ISO 8601 date-time with seconds (e.g. 2025-11-28T15:00:00Z): using this computer's clock, ${bothZones(c.now)}.`
+    : `Clock used: ${bothZones(c.now)} — ${c.source}.`;
+  const input = readInput(c.now);
+  renderToken(input);
+  renderRequest(input);
+  renderResponse();
+  renderDiff();
+}
+
+// ---- token -----------------------------------------------------------------------------------
+
+function renderToken(input) {
+  const checks = $('token-checks');
+  const claims = $('token-claims');
+  if (!input.token) {
+    checks.replaceChildren(el('li', { class: 'placeholder' }, 'Paste a token, or load its file, to check it.'));
+    claims.replaceChildren();
+    $('token-json').textContent = '';
+    return;
+  }
+  const inspection = inspectToken(input.token, input.now);
+  checks.replaceChildren(...inspection.checks.map((check) => el(
+    'li',
+    { 'data-check': check.name, 'data-status': check.status },
+    el('span', { class: 'verdict' }, check.status === 'pass' ? 'Pass' : 'Fail'),
+    ' ',
+    el('strong', {}, CHECK_LABELS[check.name] ?? check.name),
+    `: ${check.detail}`,
+  )));
+  const at = (seconds) => (seconds === undefined ? undefined : `${bothZones(seconds * 1000)}, ${relative(seconds * 1000, inspection.now * 1000)}`);
+  const left = inspection.expiresIn === undefined ? undefined
+    : inspection.expiresIn > 0 ? `${formatDuration(inspection.expiresIn * 1000)} left` : `expired ${formatDuration(inspection.expiresIn * 1000)} ago`;
+  rows(claims, [
+    ['Namespace', inspection.namespace, { 'data-claim': 'namespace' }],
+    ['Service account', inspection.serviceAccount, { 'data-claim': 'serviceAccount' }],
+    ['Pod', inspection.podName && `${inspection.podName}${inspection.podUid ? ` (uid ${inspection.podUid})` : ''}`, { 'data-claim': 'pod' }],
+    ['Node', inspection.nodeName, { 'data-claim': 'node' }],
+    ['Issuer (iss)', inspection.issuer, { 'data-claim': 'issuer' }],
+    ['Audience (aud)', inspection.audience.join(', '), { 'data-claim': 'audience' }],
+    ['Subject (sub)', inspection.subject, { 'data-claim': 'subject' }],
+    ['Issued (iat)', at(inspection.issuedAt), { 'data-claim': 'issuedAt' }],
+    ['Expires (exp)', at(inspection.expiresAt), { 'data-claim': 'expiresAt' }],
+    ['Time left', left, { 'data-claim': 'timeLeft' }],
+    ['Not before (nbf)', at(inspection.notBefore), { 'data-claim': 'notBefore' }],
+    ['Key ID (kid)', inspection.header?.kid, { 'data-claim': 'keyId' }],
+    ['Algorithm (alg)', inspection.header?.alg, { 'data-claim': 'algorithm' }],
+  ]);
+  $('token-json').textContent = JSON.stringify({ header: inspection.header ?? null, claims: inspection.claims ?? null }, null, 2);
+}
+
+// ---- request ---------------------------------------------------------------------------------
+
+const REQUEST_OUTPUTS = ['endpoint-url', 'headers', 'body', 'canonical-request', 'string-to-sign', 'credential-scope', 'signed-headers', 'signature', 'authorization', 'curl'];
+
+function renderRequest(input) {
+  clearInvalid(Object.values(FIELD_INPUTS).filter((id) => id !== 'time'));
+  $('request-error').hidden = true;
+  $('signature-warning').hidden = true;
   try {
-    return token ? parseToken(token) : undefined;
-  } catch {
-    return undefined;
+    const request = buildAssumeRoleRequest(input);
+    state.built = { input, request, explanation: explainSignature(input) };
+  } catch (error) {
+    state.built = undefined;
+    for (const id of REQUEST_OUTPUTS) $(id).textContent = '';
+    const message = redact(error.message ?? String(error), secrets());
+    $('request-error').textContent = `Not built: ${message}`;
+    $('request-error').hidden = false;
+    for (const id of fieldsOf(error)) markInvalid(id, message);
+    return;
   }
-}
-
-// ---- rendering helpers -----------------------------------------------------------------------
-
-function rows(dl, entries) {
-  dl.replaceChildren();
-  for (const [term, detail, className] of entries) {
-    if (detail === undefined || detail === null || detail === '') continue;
-    const dt = document.createElement('dt');
-    dt.textContent = term;
-    const dd = document.createElement('dd');
-    dd.textContent = String(detail);
-    if (className) dd.className = className;
-    dl.append(dt, dd);
+  const { request, explanation } = state.built;
+  $('endpoint-url').textContent = request.url;
+  const lines = [`host: ${new URL(request.url).host}`, ...Object.entries(request.headers).map(([n, v]) => `${n}: ${v}`)];
+  $('headers').textContent = shown(lines.join('\n'));
+  $('body').textContent = shown(request.body);
+  const unsigned = '— unsigned: no caller credentials';
+  $('canonical-request').textContent = explanation?.canonicalRequest ?? unsigned;
+  $('string-to-sign').textContent = explanation?.stringToSign ?? unsigned;
+  $('credential-scope').textContent = explanation?.credentialScope ?? '—';
+  $('signed-headers').textContent = explanation?.signedHeaders ?? '—';
+  $('signature').textContent = explanation?.signature ?? '—';
+  $('authorization').textContent = explanation?.authorization ?? unsigned;
+  if (explanation && !explanation.matchesRequest) {
+    $('signature-warning').textContent = 'The stages above do not lead to the Authorization the request carries: a bug in this console, please report it.';
+    $('signature-warning').hidden = false;
   }
+  $('curl').textContent = shown(curlCommand(request));
 }
 
-function clearError() {
-  $('error').hidden = true;
-  suggestedOffset = undefined;
-  for (const el of document.querySelectorAll('[aria-invalid="true"]')) unmark(el);
-}
-
-function unmark(el) {
-  el.removeAttribute('aria-invalid');
-  el.classList.remove('invalid');
-  const note = $(`${el.id}-error`);
-  if (note) {
-    note.remove();
-    el.setAttribute('aria-describedby', (el.getAttribute('aria-describedby') ?? '').replace(`${el.id}-error`, '').trim());
-  }
-}
-
-/** Marks the form control of an error's `field` (e.g. `credentials.accessKeyId`). */
-function markField(field, message) {
-  const el = document.querySelector(`[data-field="${CSS.escape(field)}"]`)
-    ?? document.querySelector(`[data-field^="${CSS.escape(`${field}.`)}"]`);
-  if (!el) return undefined;
-  el.setAttribute('aria-invalid', 'true');
-  el.classList.add('invalid');
-  const note = document.createElement('p');
-  note.id = `${el.id}-error`;
-  note.className = 'field-error';
-  note.textContent = message;
-  el.closest('.field')?.append(note);
-  el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') ?? ''} ${note.id}`.trim());
-  return el;
-}
-
+/** The inputs an error is about. */
 function fieldsOf(error) {
-  if (error.field) return [error.field];
+  if (error.field) return [FIELD_INPUTS[error.field]].filter(Boolean);
   if (error.code === 'InvalidConfiguration') {
-    if (/FIPS/.test(error.message)) return ['endpoint', 'useFips'];
+    if (/FIPS/.test(error.message)) return ['endpoint', 'use-fips'];
     if (/Region/.test(error.message)) return ['region'];
   }
   return [];
 }
 
-/** Shows an error: every property of the `EksAuthError`, the field marked, a hint. */
-function showError(e, { input, skewMs } = {}) {
-  const error = e instanceof EksAuthError
-    ? e
-    : new EksAuthError(String(e?.message ?? e), { code: 'NetworkError', retryable: true });
-  const secrets = inputSecrets(input);
-  const message = redact(error.message, secrets);
-  rows($('error-details'), [
-    ['Code', error.code, 'mono code'],
-    ['Message', message, 'mono message'],
-    ['Field', error.field, 'mono'],
-    ['HTTP status', error.status, 'mono'],
-    ['Request ID', error.requestId, 'mono'],
-    ['Retryable', String(error.retryable), 'mono'],
-    ['Irrecoverable', String(error.irrecoverable), 'mono'],
-    ['Fault', error.fault, 'mono'],
-  ]);
-  let first;
-  for (const field of fieldsOf(error)) {
-    const marked = markField(field, message);
-    first ??= marked;
-  }
-  const hint = hintFor(error, {
-    claims: tryClaims(input?.token),
-    nowMs: input?.now ?? now(),
-    skewMs,
-    clockOffsetSeconds: offsetSeconds(),
-    clusterName: input?.clusterName,
-    region: input?.region,
-    accessKeyId: input?.credentials?.accessKeyId,
-    hasSessionToken: Boolean(input?.credentials?.sessionToken),
-    proxyTarget: proxy?.target,
-  });
-  $('error-hint').hidden = !hint;
-  $('error-hint').textContent = hint ? redact(hint.text, secrets) : '';
-  suggestedOffset = hint?.suggestedOffsetSeconds;
-  $('apply-offset').hidden = suggestedOffset === undefined;
-  if (suggestedOffset !== undefined) $('apply-offset').textContent = `Set the clock offset to ${suggestedOffset} s`;
-  $('error').hidden = false;
-  setStatus(`${error.code}${error.status ? ` (HTTP ${error.status})` : ''}`, 'error');
-  if (first) first.focus();
-  else $('error').scrollIntoView({ block: 'nearest' });
+// ---- response --------------------------------------------------------------------------------
+
+/** The answer to read: the one Send received while its fields are untouched, else the fields. */
+function answer() {
+  if (state.sent) return state.sent;
+  const statusText = value('response-status');
+  const bodyText = $('response-body').value;
+  if (!statusText && !bodyText.trim() && !value('response-headers')) return undefined;
+  return { status: Number(statusText), headers: parseHeaderLines($('response-headers').value), bodyText, input: state.built?.input };
 }
 
-// ---- build -------------------------------------------------------------------------------------
-
-/** The URL path on this server that forwards `url`, or undefined when the proxy cannot. */
-function proxyPathFor(url) {
-  if (!proxy?.target || !url.startsWith(`${proxy.target}/`)) return undefined;
-  return proxy.path + url.slice(proxy.target.length);
-}
-
-function build() {
-  clearError();
-  // A new request: what was received for the previous one no longer applies.
-  $('response').hidden = true;
-  $('result').hidden = true;
-  const input = readForm();
-  showClock();
+/** Credentials in a 200 body, even one the core refuses: masked all the same. */
+function receivedSecrets(bodyText) {
   try {
-    const resolved = resolveEndpoint({ region: input.region, useFips: input.useFips, endpoint: input.endpoint });
-    const request = buildAssumeRoleRequest(input);
-    const stages = signingStages(input);
-    renderStages(input, resolved, request, stages);
-    setStatus('Built: nothing sent yet.');
-    return { input, request };
-  } catch (e) {
-    $('stages').hidden = true;
-    showError(e, { input });
-    return undefined;
-  }
-}
-
-function renderStages(input, resolved, request, stages) {
-  const secrets = inputSecrets(input);
-  const via = proxyPathFor(request.url);
-  $('resolved-endpoint').textContent = resolved;
-  $('signing-time').textContent = `${new Date(input.now).toISOString()} (x-amz-date ${request.headers['x-amz-date'] ?? 'none: unsigned'})`;
-  $('sent-via').textContent = via
-    ? `${location.origin}${via} → ${proxy.target}`
-    : `not sendable from here: this console's proxy forwards only to ${proxy?.target ?? '(no proxy)'}`;
-  $('request-line').textContent = `${request.method} ${request.url}`;
-  const headerLines = [`host: ${new URL(request.url).host}    (set by the proxy; signed)`];
-  for (const [name, headerValue] of Object.entries(request.headers)) {
-    headerLines.push(`${name}: ${name === 'x-amz-security-token' ? '<redacted>' : redact(headerValue, secrets)}`);
-  }
-  $('request-headers').textContent = headerLines.join('\n');
-  $('request-body').textContent = redact(request.body, secrets);
-  $('signing').hidden = !stages;
-  $('unsigned').hidden = Boolean(stages);
-  if (stages) {
-    $('canonical-request').textContent = redact(stages.canonicalRequest, secrets);
-    $('string-to-sign').textContent = stages.stringToSign;
-    $('signature').textContent = stages.signature;
-  }
-  $('stages').hidden = false;
-}
-
-// ---- send --------------------------------------------------------------------------------------
-
-async function send() {
-  const built = build();
-  if (!built) return;
-  const { input, request } = built;
-  const path = proxyPathFor(request.url);
-  if (!path) {
-    showError(new EksAuthError(
-      `This console's proxy forwards only to ${proxy?.target ?? '(no proxy configured)'}, and the request is for ${new URL(request.url).origin}: `
-        + 'set the endpoint to the proxy target, or restart the console server with this endpoint.',
-      { code: 'InvalidConfiguration', field: 'endpoint' },
-    ), { input });
-    return;
-  }
-  $('send').disabled = true;
-  setStatus('Sending through the proxy…');
-  let response;
-  let body;
-  try {
-    response = await fetch(path, {
-      method: request.method, headers: request.headers, body: request.body,
-      cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
-    });
-    body = new Uint8Array(await response.arrayBuffer());
-  } catch (e) {
-    showError(new EksAuthError(`the request did not reach this console's proxy: ${e?.message ?? e}`, { code: 'NetworkError', retryable: true }), { input });
-    return;
-  } finally {
-    $('send').disabled = false;
-  }
-
-  const headers = [...response.headers];
-  const bodyText = new TextDecoder().decode(body);
-  last = { input, status: response.status, statusText: response.statusText, headers, bodyText, result: undefined, resultSecrets: [] };
-  revealed = false;
-  const date = response.headers.get('date') ?? undefined;
-  const proxyError = response.headers.get(PROXY_ERROR_HEADER);
-  if (proxyError) {
-    let message = bodyText;
-    try {
-      message = JSON.parse(bodyText).message ?? bodyText;
-    } catch { /* plain text */ }
-    renderResponse('answered by the console proxy, not by the endpoint');
-    showError(new EksAuthError(message, { code: proxyError, status: response.status, retryable: true }), { input });
-    return;
-  }
-  try {
-    last.result = parseAssumeRoleResponse({ status: response.status, headers, body });
-    last.resultSecrets = [last.result.credentials?.secretAccessKey, last.result.credentials?.sessionToken];
-  } catch (e) {
-    last.resultSecrets = credentialsInBody(bodyText);
-    renderResponse();
-    const skewMs = e instanceof EksAuthError ? clockSkew({ now: input.now, date, code: e.code, message: e.message }) : null;
-    showError(e, { input, skewMs });
-    return;
-  }
-  const skewMs = clockSkew({ now: input.now, date });
-  renderResponse(skewMs === null ? '' : `The server's clock (Date header) is ${formatDuration(skewMs)} ${skewMs > 0 ? 'ahead of' : 'behind'} the signing clock.`);
-  renderResult();
-  setStatus(`${response.status}: credentials received for ${last.result.assumedRoleUser?.arn ?? 'the role'}`, 'ok');
-}
-
-/** Secrets of a 200 body the core could not read, masked all the same. */
-function credentialsInBody(text) {
-  try {
-    const { credentials } = JSON.parse(text);
+    const { credentials } = JSON.parse(bodyText);
     return [credentials?.secretAccessKey, credentials?.sessionToken].filter((s) => typeof s === 'string');
   } catch {
     return [];
   }
 }
 
-/** Text as shown now: the caller's secrets always redacted, the received ones until revealed. */
-function shown(text) {
-  return redact(text, [...inputSecrets(last.input), ...(revealed ? [] : last.resultSecrets)]);
-}
-
-function renderResponse(note = '') {
-  const { status, statusText, headers, bodyText } = last;
-  const badge = $('response-status');
-  badge.textContent = `${status} ${statusText}`.trim();
-  badge.dataset.kind = status >= 200 && status < 300 ? 'ok' : 'error';
-  $('response-note').textContent = note;
-  $('response-headers').textContent = headers.map(([name, v]) => `${name}: ${shown(v)}`).join('\n');
-  let body = bodyText;
-  try {
-    body = JSON.stringify(JSON.parse(bodyText), null, 2);
-  } catch { /* not JSON: as received */ }
-  $('response-body').textContent = shown(body);
-  const reveal = $('reveal');
-  reveal.hidden = !last.resultSecrets.some(Boolean);
-  reveal.setAttribute('aria-pressed', String(revealed));
-  reveal.textContent = revealed ? 'Hide secrets' : 'Reveal secrets';
-  $('response').hidden = false;
-}
-
-const MASK = '•••••••• (hidden: Reveal secrets)';
-
-function renderResult() {
-  const result = last.result;
-  const c = result.credentials ?? {};
-  const secret = (s) => (s === undefined ? undefined : revealed ? s : MASK);
-  rows($('result-fields'), [
-    ['Subject', result.subject && `${result.subject.namespace}/${result.subject.serviceAccount}`, 'mono'],
-    ['Audience', result.audience, 'mono'],
-    ['Association ARN', result.podIdentityAssociation?.associationArn, 'mono'],
-    ['Association ID', result.podIdentityAssociation?.associationId, 'mono'],
-    ['Assumed role ARN', result.assumedRoleUser?.arn, 'mono'],
-    ['Assume role ID', result.assumedRoleUser?.assumeRoleId, 'mono'],
-    ['Access key ID', c.accessKeyId, 'mono'],
-    ['Secret access key', secret(c.secretAccessKey), 'mono secret'],
-    ['Session token', secret(c.sessionToken), 'mono secret'],
-    ['Expiration', c.expiration !== undefined ? `${isoSeconds(c.expiration)} (${relative(c.expiration, last.input.now)})` : undefined, 'mono'],
-    ['Workload identity provider', result.workloadIdentityProviderArn, 'mono'],
-  ]);
-  const formats = { container: toContainerCredentials, process: toCredentialProcess, shell: toShellExports };
-  last.formats = {};
-  for (const [name, format] of Object.entries(formats)) {
-    let text;
-    try {
-      const out = format(result);
-      text = typeof out === 'string' ? out : JSON.stringify(out, null, 2);
-      last.formats[name] = text;
-    } catch (e) {
-      text = `(${e.code ?? 'error'}: ${redact(e.message, last.resultSecrets)})`;
-    }
-    $(`fmt-${name}`).textContent = shown(text);
-  }
-  $('copy-status').textContent = '';
-  $('result').hidden = false;
-}
-
-function toggleReveal() {
-  if (!last) return;
-  revealed = !revealed;
-  renderResponse($('response-note').textContent);
-  if (last.result) renderResult();
-}
-
-async function copy(name) {
-  const text = last?.formats?.[name];
-  if (!text) return;
-  try {
-    await navigator.clipboard.writeText(text);
-    $('copy-status').textContent = 'Copied, secrets included.';
-  } catch {
-    $('copy-status').textContent = 'The clipboard is not available here: reveal the secrets and select the text.';
-  }
-}
-
-// ---- token -------------------------------------------------------------------------------------
-
-function decode() {
-  clearError();
-  const input = readForm();
-  const box = $('claims');
-  let claims;
-  try {
-    claims = parseToken(input.token);
-  } catch (e) {
-    box.hidden = true;
-    showError(e, { input });
+function renderResponse() {
+  const out = $('response-result');
+  const a = answer();
+  out.replaceChildren();
+  delete out.dataset.errorCode;
+  if (!a) {
+    out.dataset.outcome = 'empty';
+    out.append(el('p', { class: 'placeholder' }, 'Paste an answer (status, headers, body), or Send.'));
     return;
   }
-  const at = (seconds) => (seconds === undefined ? undefined : `${isoSeconds(seconds)} (${relative(seconds, input.now)})`);
-  rows(box, [
-    ['Issuer', claims.issuer, 'mono'],
-    ['Subject', claims.subject, 'mono'],
-    ['Audience', claims.audience?.join(', '), 'mono'],
-    ['Expires (exp)', at(claims.expiresAt), 'mono'],
-    ['Issued (iat)', at(claims.issuedAt), 'mono'],
-    ['Not before (nbf)', at(claims.notBefore), 'mono'],
-    ['Namespace', claims.namespace, 'mono'],
-    ['Service account', claims.serviceAccount, 'mono'],
-    ['Pod', claims.podName, 'mono'],
-    ['Key ID', claims.keyId, 'mono'],
-    ['Algorithm', claims.algorithm, 'mono'],
-  ]);
-  for (const warning of claimWarnings(claims, { nowMs: input.now, region: input.region })) {
-    const dt = document.createElement('dt');
-    dt.textContent = 'Warning';
-    const dd = document.createElement('dd');
-    dd.className = 'warn';
-    dd.textContent = warning;
-    box.append(dt, dd);
+  const received = receivedSecrets(a.bodyText);
+  const input = a.input ?? state.built?.input ?? readInput(clock().now);
+  if (a.proxyError) {
+    let message = a.bodyText;
+    try {
+      message = JSON.parse(a.bodyText).message ?? message;
+    } catch { /* plain text */ }
+    renderError({ code: a.proxyError, message, status: a.status, retryable: true }, input, a, received, 'answered by the console\'s proxy, not by the endpoint');
+    return;
   }
-  box.hidden = false;
-  setStatus('Token decoded (claims only, signature not verified).');
+  let result;
+  try {
+    result = parseAssumeRoleResponse({ status: a.status, headers: a.headers, body: a.bodyText });
+  } catch (error) {
+    if (error.code === 'InvalidInput') {
+      out.dataset.outcome = 'invalid';
+      out.append(el('p', { class: 'field-error' }, `Cannot read this answer: ${error.message}`));
+      return;
+    }
+    renderError(error, input, a, received);
+    return;
+  }
+  renderCredentials(result, input, a, received);
+}
+
+function renderError(error, input, a, received, note) {
+  const out = $('response-result');
+  out.dataset.outcome = 'error';
+  out.dataset.errorCode = error.code;
+  const date = a.headers.find(([name]) => name.toLowerCase() === 'date')?.[1];
+  const skewMs = clockSkew({ now: input.now, date, code: error.code, message: error.message });
+  const explanation = explainError(error, {
+    inspection: input.token ? inspectToken(input.token, input.now) : undefined,
+    now: input.now,
+    skewMs,
+    clusterName: input.clusterName,
+    region: input.region,
+    accessKeyId: input.credentials?.accessKeyId,
+    hasSessionToken: Boolean(input.credentials?.sessionToken),
+    proxyTarget: state.proxy?.target,
+  });
+  const message = shown(error.message ?? '', received);
+  out.append(
+    el('p', { class: 'verdict-line fail' }, el('strong', { class: 'code' }, error.code), error.status ? ` — HTTP ${error.status}` : '', note ? ` (${note})` : ''),
+    el('h3', {}, 'What it means'),
+    el('p', { class: 'meaning' }, shown(explanation.meaning)),
+    el('h3', {}, 'What to do'),
+    el('p', { class: 'action' }, shown(explanation.action)),
+  );
+  if (explanation.suggestedTime !== undefined) {
+    const button = el('button', { type: 'button', class: 'secondary', id: 'use-server-time' }, `Sign with the server's time (${isoUtc(explanation.suggestedTime)})`);
+    button.addEventListener('click', () => {
+      $('time').value = isoUtc(explanation.suggestedTime);
+      update();
+      $('time').focus();
+    });
+    out.append(button);
+  }
+  out.append(rows(el('dl', { class: 'kv' }), [
+    ['Message', message, { class: 'mono message' }],
+    ['Request ID', error.requestId],
+    ['Retryable', error.retryable === undefined ? undefined : String(error.retryable)],
+    ['Irrecoverable (the agent evicts its cache)', error.irrecoverable === undefined ? undefined : String(error.irrecoverable)],
+    ['Fault', error.fault],
+  ]));
+  // A signature mismatch carries AWS's canonical request: line it up with ours.
+  const expected = /should have been\n'/.test(error.message ?? '') ? extractCanonicalRequest(error.message) : undefined;
+  if (expected && (state.expectedFromAnswer || !value('expected-canonical-request'))) {
+    $('expected-canonical-request').value = expected;
+    state.expectedFromAnswer = true;
+  }
+  if (expected) out.append(el('p', { class: 'help' }, 'AWS\'s canonical request from this message is lined up with ours under Signature mismatch.'));
+}
+
+function renderCredentials(result, input, a, received) {
+  const out = $('response-result');
+  out.dataset.outcome = 'credentials';
+  const c = result.credentials ?? {};
+  const secret = (s) => (s === undefined ? undefined : state.revealed ? s : MASK);
+  let accountId;
+  try {
+    accountId = toContainerCredentials(result).AccountId;
+  } catch { /* shown below with the formats */ }
+  const expiresMs = c.expiration === undefined ? undefined : c.expiration * 1000;
+  out.append(
+    el('p', { class: 'verdict-line ok' }, el('strong', {}, 'Credentials received'), ` — HTTP ${a.status}`),
+    rows(el('dl', { class: 'kv' }), [
+      ['Role (assumed)', result.assumedRoleUser?.arn],
+      ['Account', accountId],
+      ['Subject', result.subject && `${result.subject.namespace}/${result.subject.serviceAccount}`],
+      ['Audience', result.audience],
+      ['Association', result.podIdentityAssociation?.associationArn],
+      ['Access key ID', c.accessKeyId],
+      ['Secret access key', secret(c.secretAccessKey), { class: 'mono secret' }],
+      ['Session token', secret(c.sessionToken), { class: 'mono secret' }],
+      ['Expires (UTC)', expiresMs === undefined ? undefined : isoUtc(expiresMs), { 'data-expiration': 'utc' }],
+      ['Expires (local)', expiresMs === undefined ? undefined : new Date(expiresMs).toLocaleString(undefined, { timeZoneName: 'short' }), { 'data-expiration': 'local' }],
+      ['Time left', expiresMs === undefined ? undefined : `${relative(expiresMs, input.now)} (by the clock used)`],
+      ['Workload identity provider', result.workloadIdentityProviderArn],
+    ]),
+  );
+  const formats = [
+    ['container', 'Container credentials (what the agent serves SDKs)', toContainerCredentials],
+    ['process', 'credential_process JSON', toCredentialProcess],
+    ['shell', 'Shell exports', toShellExports],
+  ];
+  for (const [name, title, format] of formats) {
+    let text;
+    let copyable;
+    try {
+      const formatted = format(result);
+      copyable = typeof formatted === 'string' ? formatted : JSON.stringify(formatted, null, 2);
+      text = shown(copyable, received);
+    } catch (e) {
+      text = `(${e.code ?? 'error'}: ${shown(e.message, received)})`;
+    }
+    const id = `format-${name}`;
+    out.append(
+      el('h3', { id: `${id}-title` }, title),
+      el('div', { class: 'copyable' },
+        el('pre', { id, 'aria-labelledby': `${id}-title` }, text),
+        copyable ? copyButton(copyable, `Copy ${title}, secrets included`) : undefined),
+    );
+  }
+  out.append(el('p', { id: 'copy-status', class: 'help', role: 'status', 'aria-live': 'polite' }));
+}
+
+// ---- signature mismatch ------------------------------------------------------------------------
+
+function renderDiff() {
+  const out = $('signature-diff');
+  out.replaceChildren();
+  const pasted = $('expected-canonical-request').value;
+  if (!pasted.trim()) {
+    out.append(el('p', { class: 'placeholder' }, 'Paste the canonical request AWS expected (InvalidSignatureException puts it in its message; Send fills it in) to see which line differs from ours.'));
+    return;
+  }
+  const ours = state.built?.explanation?.canonicalRequest;
+  if (!ours) {
+    out.append(el('p', { class: 'placeholder' }, state.built ? 'Our request is unsigned: give caller credentials to compare.' : 'Our request is not built: see Request.'));
+    return;
+  }
+  const { rows: lines, changedParts } = diffCanonicalRequests(pasted, ours);
+  out.append(el('p', { class: `verdict-line ${changedParts.length ? 'fail' : 'ok'}` }, changedParts.length
+    ? `${lines.filter((r) => r.diff === 'changed').length} line(s) differ, in: ${changedParts.join(', ')}.`
+    : 'Identical: the request arrived as it was signed, so the key differs — the secret access key does not belong to the access key ID, or the session token to another session.'));
+  if (changedParts.length) out.append(el('ul', { class: 'advice' }, ...changedParts.map((part) => el('li', {}, adviceFor(part)))));
+  const cell = (text, other, changed) => {
+    if (text === undefined) return el('td', { class: 'missing' }, '(no line)');
+    if (!changed || other === undefined) return el('td', {}, el('code', {}, text === '' ? '⏎' : text));
+    const [start, end] = differingSpan(text, other);
+    return el('td', {}, el('code', {}, text.slice(0, start), el('mark', {}, text.slice(start, text.length - end) || '⏎'), text.slice(text.length - end)));
+  };
+  const body = el('tbody', {}, ...lines.map((row) => el(
+    'tr',
+    { 'data-diff': row.diff, 'data-part': row.part },
+    el('th', { scope: 'row' }, row.part),
+    cell(row.expected, row.ours, row.diff === 'changed'),
+    cell(row.ours, row.expected, row.diff === 'changed'),
+  )));
+  out.append(el(
+    'table',
+    { class: 'diff' },
+    el('caption', {}, 'AWS\'s canonical request beside ours, line by line'),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col' }, 'Part'), el('th', { scope: 'col' }, 'AWS expected'), el('th', { scope: 'col' }, 'Ours'))),
+    body,
+  ));
+}
+
+// ---- send --------------------------------------------------------------------------------------
+
+/** The path on this server that forwards `url`, or undefined when the proxy cannot. */
+function proxyPathFor(url) {
+  const target = state.proxy?.target;
+  if (!target || !url.startsWith(`${target}/`)) return undefined;
+  return state.proxy.path + url.slice(target.length);
+}
+
+const sendStatus = (text) => {
+  $('send-status').textContent = text;
+};
+
+/** The Response fields show the answer Send received, secrets masked until revealed. */
+function showAnswerInFields() {
+  const { status, headers, bodyText } = state.sent;
+  const received = receivedSecrets(bodyText);
+  $('response-status').value = String(status);
+  $('response-headers').value = shown(headers.map(([n, v]) => `${n}: ${v}`).join('\n'), received);
+  $('response-body').value = shown(bodyText, received);
+}
+
+async function send() {
+  update(); // a fresh signing time when the time field is empty
+  const built = state.built;
+  if (!built) {
+    sendStatus(`Not sent: ${$('request-error').textContent.replace(/^Not built: /, '')}`);
+    document.querySelector('[aria-invalid="true"]')?.focus();
+    return;
+  }
+  const path = proxyPathFor(built.request.url);
+  if (!path) {
+    const origin = new URL(built.request.url).origin;
+    sendStatus(state.proxy
+      ? `Not sent: this console's proxy forwards only to ${state.proxy.target}, and the request is for ${origin}. Set the custom endpoint to ${state.proxy.target}, or start the console with --endpoint ${origin}.`
+      : 'Not sent: this page is not served by the console server, so there is no proxy (EKS Auth sends no CORS headers).');
+    markInvalid('endpoint', 'not the proxy\'s endpoint');
+    return;
+  }
+  $('send').disabled = true;
+  sendStatus('Sending through the proxy…');
+  let response;
+  let bodyText;
+  try {
+    response = await fetch(path, {
+      method: built.request.method, headers: built.request.headers, body: built.request.body,
+      cache: 'no-store', credentials: 'omit', redirect: 'error', referrerPolicy: 'no-referrer',
+    });
+    bodyText = new TextDecoder().decode(await response.arrayBuffer());
+  } catch (e) {
+    sendStatus(`Not answered: the request did not reach this console's server (${e?.message ?? e}). Is it still running?`);
+    return;
+  } finally {
+    $('send').disabled = false;
+  }
+  state.sent = {
+    status: response.status, headers: [...response.headers], bodyText,
+    proxyError: response.headers.get(PROXY_ERROR_HEADER) ?? undefined, input: built.input,
+  };
+  showAnswerInFields();
+  renderResponse();
+  renderDiff();
+  const outcome = $('response-result').dataset.errorCode ?? 'credentials received';
+  sendStatus(`Sent, signed at ${isoUtc(built.input.now)}: HTTP ${response.status}, ${outcome}. See Response.`);
+  setStatus(`Sent: HTTP ${response.status}, ${outcome}.`, response.ok ? 'ok' : 'error');
+}
+
+// ---- reveal, token file, copy ------------------------------------------------------------------
+
+function toggleReveal() {
+  state.revealed = !state.revealed;
+  $('reveal').setAttribute('aria-pressed', String(state.revealed));
+  $('reveal').textContent = state.revealed ? 'Hide secrets' : 'Reveal secrets';
+  for (const id of SECRET_INPUTS) $(id).type = state.revealed ? 'text' : 'password';
+  if (state.sent) showAnswerInFields();
+  update();
+}
+
+async function loadTokenFile() {
+  const file = $('token-file').files?.[0];
+  if (!file) return;
+  if (file.size > 64 * 1024) {
+    setStatus(`${file.name} is ${file.size} bytes: not a service-account token file.`, 'error');
+    return;
+  }
+  $('token').value = (await file.text()).trim();
+  update();
+  setStatus(`Token loaded from ${file.name}.`);
+}
+
+/** What each Copy button copies: kept in memory, never in the DOM. */
+const copyTexts = new WeakMap();
+
+function copyButton(text, label) {
+  const button = el('button', { type: 'button', class: 'secondary copy', 'data-copy': '', 'aria-label': label }, 'Copy');
+  copyTexts.set(button, text);
+  return button;
+}
+
+async function copy(button) {
+  const status = $('copy-status');
+  try {
+    await navigator.clipboard.writeText(copyTexts.get(button) ?? '');
+    status.textContent = 'Copied, secrets included.';
+  } catch {
+    status.textContent = 'The clipboard is not available here: reveal the secrets and select the text.';
+  }
 }
 
 // ---- start -------------------------------------------------------------------------------------
@@ -430,51 +552,24 @@ async function loadDefaults() {
     const response = await fetch('/defaults.json', { cache: 'no-store', credentials: 'omit' });
     if (response.ok) defaults = await response.json();
   } catch { /* opened without the console server: no proxy */ }
-  proxy = defaults.proxy;
-  for (const name of ['region', 'clusterName', 'endpoint', ...OPTIONAL_MEMBERS]) {
-    if (typeof defaults[name] === 'string') $(name).value = defaults[name];
-  }
-  $('useFips').checked = defaults.useFips === true;
+  state.proxy = defaults.proxy;
+  const fields = { region: 'region', clusterName: 'cluster-name', endpoint: 'endpoint', eksNodeName: 'eks-node-name', instanceId: 'instance-id', zone: 'zone' };
+  for (const [name, id] of Object.entries(fields)) if (typeof defaults[name] === 'string') $(id).value = defaults[name];
+  $('use-fips').checked = defaults.useFips === true;
   const dev = defaults.devCredentials;
   if (dev) {
-    $('accessKeyId').value = dev.accessKeyId ?? '';
-    $('secretAccessKey').value = dev.secretAccessKey ?? '';
-    $('sessionToken').value = dev.sessionToken ?? '';
+    $('access-key-id').value = dev.accessKeyId ?? '';
+    $('secret-access-key').value = dev.secretAccessKey ?? '';
+    $('session-token').value = dev.sessionToken ?? '';
     $('dev-credentials-note').hidden = false;
   }
-  const target = proxy?.target ?? 'nowhere (no console server: Send is unavailable)';
+  const target = state.proxy?.target ?? 'nowhere (not served by the console server: Send is unavailable)';
   $('proxy-target').textContent = target;
   $('endpoint-target').textContent = target;
 }
 
 async function main() {
-  const buttons = ['build', 'send', 'decode'].map($);
-  for (const b of buttons) b.disabled = true;
-  $('form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    build();
-  });
-  $('build').addEventListener('click', () => build());
-  $('send').addEventListener('click', () => send());
-  $('decode').addEventListener('click', () => decode());
-  $('reveal').addEventListener('click', toggleReveal);
-  for (const button of document.querySelectorAll('button[data-copy]')) {
-    button.addEventListener('click', () => copy(button.dataset.copy));
-  }
-  $('apply-offset').addEventListener('click', () => {
-    if (suggestedOffset === undefined) return;
-    $('clockOffset').value = String(suggestedOffset);
-    showClock();
-    $('apply-offset').hidden = true;
-    setStatus(`Clock offset set to ${suggestedOffset} s: send again.`);
-  });
-  $('form').addEventListener('input', (event) => {
-    if (event.target.getAttribute?.('aria-invalid') === 'true') unmark(event.target);
-    if (event.target.id === 'clockOffset') showClock();
-  });
-  showClock();
-  if (pinnedNow === undefined) setInterval(showClock, 1000);
-
+  $('send').disabled = true;
   try {
     await init();
   } catch (e) {
@@ -482,8 +577,24 @@ async function main() {
     return;
   }
   await loadDefaults();
-  for (const b of buttons) b.disabled = false;
-  setStatus('Ready: fill in the token, then Build or Send.');
+  document.addEventListener('submit', (event) => event.preventDefault()); // Enter never sends
+  document.addEventListener('input', (event) => {
+    const id = event.target?.id;
+    if (id === 'token-file') return;
+    if (RESPONSE_INPUTS.includes(id)) state.sent = undefined;
+    if (id === 'expected-canonical-request') state.expectedFromAnswer = false;
+    update();
+  });
+  $('token-file').addEventListener('change', () => loadTokenFile());
+  $('send').addEventListener('click', () => send());
+  $('reveal').addEventListener('click', toggleReveal);
+  $('response-result').addEventListener('click', (event) => {
+    const button = event.target.closest?.('button[data-copy]');
+    if (button) copy(button);
+  });
+  update();
+  $('send').disabled = false;
+  setStatus('Ready: every output follows the inputs; Send sends.');
   document.body.dataset.ready = 'true';
 }
 

@@ -11,6 +11,7 @@ Commands:
   sidecar                        serve credentials to AWS SDKs, a drop-in for the EKS Pod Identity Agent
   emulator                       a local EKS Auth for development and tests
   start                          emulator + sidecar on loopback, with a minted token (what npm start runs)
+  console                        the browser debugging console, on loopback
 
 Run 'eks-auth <command> --help' for a command's options; 'eks-auth --version' for the version.
 `;
@@ -34,6 +35,10 @@ async function main() {
     case 'emulator': {
       const { runEmulatorCli } = await import('../emulator/cli.js');
       return runEmulatorCli(argv);
+    }
+    case 'console': {
+      const { runConsoleCli } = await import('../console-server.js');
+      return runConsoleCli(argv);
     }
     case 'start': {
       const { runStart } = await import('../start.js');
