@@ -1,5 +1,5 @@
 // The core's API, identical in every host: thin wrappers over the wasm bindings. Each binding takes
-// its arguments as one JSON text and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
+// its arguments as one JSON text (UTF-8 bytes) and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
 // here a `Date` becomes epoch ms, `Headers` become pairs, a body becomes bytes, and an `error`
 // answer becomes an `EksAuthError`. No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
@@ -26,7 +26,30 @@ function replacer(key, value) {
   return v;
 }
 
-const json = (value) => JSON.stringify(value, replacer) ?? 'null';
+/** Whether `value`'s own properties need the replacer: a replacer takes JSON.stringify off its
+ * fast path, and the common input (strings, finite numbers, nested plain objects) needs none. */
+function needsReplacer(value) {
+  for (const key in value) {
+    const v = value[key];
+    if (v instanceof Date || typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v))) return true;
+  }
+  return false;
+}
+
+const encoder = new TextEncoder();
+
+/** The arguments as UTF-8 JSON bytes for the wasm (see src/wasm.rs for why bytes). */
+function json(value) {
+  let text;
+  if (value !== null && typeof value === 'object' && !needsReplacer(value)) {
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      // A BigInt deeper down: the replacer path names it instead of throwing a TypeError.
+    }
+  }
+  return encoder.encode(text ?? JSON.stringify(value, replacer) ?? 'null');
+}
 
 function call(fn, ...args) {
   ready();
@@ -36,6 +59,10 @@ function call(fn, ...args) {
   } catch (e) {
     throw fromWasmError(e);
   }
+  return answerOf(text);
+}
+
+function answerOf(text) {
   const answer = JSON.parse(text);
   if (answer.error) throw new EksAuthError(answer.error.message, answer.error);
   return answer.ok;
@@ -50,8 +77,6 @@ function headerPairs(headers) {
   return entries.map((e) => (Array.isArray(e) && typeof e[1] === 'number' ? [e[0], String(e[1])] : e));
 }
 
-const encoder = new TextEncoder();
-
 function bodyBytes(body) {
   if (body === undefined || body === null) return new Uint8Array(0);
   if (typeof body === 'string') return encoder.encode(body);
@@ -63,11 +88,31 @@ function bodyBytes(body) {
 
 /** @returns {string} */
 export const resolveEndpoint = (params) => call(wasm.resolveEndpoint, json(params));
-export const buildAssumeRoleRequest = (input) => call(wasm.buildAssumeRoleRequest, json(input));
+/** The signed request arrives as HTTP message text (see src/wasm.rs): method and URL, header
+ * lines, a blank line, the body; an error as the usual JSON answer. */
+export function buildAssumeRoleRequest(input) {
+  ready();
+  let text;
+  try {
+    text = wasm.buildAssumeRoleRequest(json(input));
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+  if (text.charCodeAt(0) === 123 /* { */) return answerOf(text);
+  const end = text.indexOf('\n\n');
+  const lines = text.slice(0, end).split('\n');
+  const space = lines[0].indexOf(' ');
+  const headers = {};
+  for (let i = 1; i < lines.length; i++) {
+    const colon = lines[i].indexOf(': ');
+    headers[lines[i].slice(0, colon)] = lines[i].slice(colon + 2);
+  }
+  return { method: lines[0].slice(0, space), url: lines[0].slice(space + 1), headers, body: text.slice(end + 2) };
+}
 export const signingStages = (input) => call(wasm.signingStages, json(input));
 export function parseAssumeRoleResponse(response) {
   ready();
-  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, 'null', new Uint8Array(0));
+  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), new Uint8Array(0));
   const { status, headers, body } = response;
   return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
 }

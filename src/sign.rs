@@ -11,6 +11,7 @@ use crate::time;
 use crate::validate;
 use aws_sigv4::sign::v4;
 use sha2::{Digest, Sha256};
+use std::cell::RefCell;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -257,8 +258,40 @@ fn trim_header_value(value: &str) -> String {
     }
 }
 
+thread_local! {
+    /// The last signing key and what it was derived from. It changes once a day per secret,
+    /// region and service, and deriving it is four HMACs: a third of a signature's hashing
+    /// (aws4 and aws4fetch keep it too). Same inputs, same key: the cache changes no answer.
+    static LAST_SIGNING_KEY: RefCell<Option<(String, [u8; 32])>> = const { RefCell::new(None) };
+}
+
+fn signing_key(params: &SigningParams<'_>, date: &str) -> [u8; 32] {
+    let id = [params.credentials.secret_access_key.as_str(), date, params.region, params.service].join("\n");
+    LAST_SIGNING_KEY.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((cached, key)) if *cached == id => *key,
+            _ => {
+                let derived =
+                    v4::generate_signing_key(&params.credentials.secret_access_key, params.time, params.region, params.service);
+                let mut key = [0u8; 32];
+                key.copy_from_slice(derived.as_ref());
+                *last = Some((id, key));
+                key
+            }
+        }
+    })
+}
+
 fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(data);
+    let mut out = String::with_capacity(64);
+    for byte in digest.iter() {
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    }
+    out
 }
 
 /// The SigV4 stages of `request`: what [`sign`] signs, spelled out so it can be shown.
@@ -308,28 +341,43 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
         set("x-amz-security-token", token);
     }
     headers.sort_by(|a, b| a.0.cmp(&b.0));
+    // Built with `concat` rather than `format!`: one allocation each, on every signed request.
     let signed_headers = headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(";");
-    let canonical_headers: String = headers.iter().map(|(n, v)| format!("{n}:{v}\n")).collect();
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        request.method,
-        canonical_path(url.path, params),
-        canonical_query(url.query),
-        canonical_headers,
-        signed_headers,
-        payload_hash
-    );
-    let credential_scope = format!("{date}/{}/{}/aws4_request", params.region, params.service);
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{credential_scope}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    );
-    let key = v4::generate_signing_key(&params.credentials.secret_access_key, params.time, params.region, params.service);
+    let mut canonical_headers = String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
+    for (name, value) in &headers {
+        canonical_headers.push_str(name);
+        canonical_headers.push(':');
+        canonical_headers.push_str(value);
+        canonical_headers.push('\n');
+    }
+    let path = canonical_path(url.path, params);
+    let query = canonical_query(url.query);
+    let canonical_request =
+        [request.method, "\n", &path, "\n", &query, "\n", &canonical_headers, "\n", &signed_headers, "\n", &payload_hash]
+            .concat();
+    let credential_scope = [date, "/", params.region, "/", params.service, "/aws4_request"].concat();
+    let string_to_sign = [
+        "AWS4-HMAC-SHA256\n",
+        &amz_date,
+        "\n",
+        &credential_scope,
+        "\n",
+        &sha256_hex(canonical_request.as_bytes()),
+    ]
+    .concat();
+    let key = signing_key(params, date);
     let signature = v4::calculate_signature(key, string_to_sign.as_bytes());
-    let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}",
-        params.credentials.access_key_id
-    );
+    let authorization = [
+        "AWS4-HMAC-SHA256 Credential=",
+        &params.credentials.access_key_id,
+        "/",
+        &credential_scope,
+        ", SignedHeaders=",
+        &signed_headers,
+        ", Signature=",
+        &signature,
+    ]
+    .concat();
     Ok(SigningStages { canonical_request, signed_headers, credential_scope, string_to_sign, signature, authorization })
 }
 

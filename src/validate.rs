@@ -45,22 +45,42 @@ pub fn cluster_name(name: &str) -> Result<(), Error> {
     }
 }
 
+const OTHER: u8 = 0;
+const BASE64URL: u8 = 1;
+const DOT: u8 = 2;
+
+/// Each byte's class in a compact JWS: `[A-Za-z0-9-_=]`, `.`, or anything else.
+static TOKEN_BYTES: [u8; 256] = {
+    let mut table = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=' {
+            table[c] = BASE64URL;
+        }
+        c += 1;
+    }
+    table[b'.' as usize] = DOT;
+    table
+};
+
 /// `token`: three non-empty dot-separated parts of `[A-Za-z0-9-_=]` (a compact JWS), as a whole.
 /// The message never quotes the token: it is a credential.
 pub fn token(token: &str) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::input("token", "is required and must not be empty"));
     }
-    // A byte scan without allocating: this runs for every request the sidecar signs.
+    // One pass over a lookup table, without allocating: this runs for every request signed.
     let (mut parts, mut part_len, mut ok) = (1usize, 0usize, true);
-    for c in token.bytes() {
-        if c == b'.' {
-            ok &= part_len > 0;
-            parts += 1;
-            part_len = 0;
-        } else {
-            ok &= c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'=');
-            part_len += 1;
+    for &c in token.as_bytes() {
+        match TOKEN_BYTES[usize::from(c)] {
+            DOT => {
+                ok &= part_len > 0;
+                parts += 1;
+                part_len = 0;
+            }
+            BASE64URL => part_len += 1,
+            _ => ok = false,
         }
     }
     if ok && part_len > 0 && parts == 3 {

@@ -1,6 +1,7 @@
 //! The JavaScript boundary: the only file that knows about wasm-bindgen.
 //!
-//! Every export takes its arguments as one JSON text and answers JSON text: `{"ok": value}` or
+//! Every export takes its arguments as one JSON text (UTF-8 bytes: `TextEncoder` is native, where
+//! passing a JS string runs a JavaScript loop per character) and answers JSON text: `{"ok": value}` or
 //! `{"error": {code, message, field?, status?, requestId?, retryable, irrecoverable, fault}}`.
 //! One string each way costs less than a property read per field across the boundary, needs no
 //! JS-object code in the wasm (`js-sys`, `serde-wasm-bindgen`), and turns a thrown exception into
@@ -19,7 +20,6 @@ use crate::retry;
 use crate::sign::Credentials;
 use crate::time;
 use crate::token;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::time::SystemTime;
@@ -79,8 +79,8 @@ fn answer<T: Serialize>(result: Result<T, Error>) -> String {
 
 type Args = Map<String, Value>;
 
-fn args(text: &str, name: &str) -> Result<Args, Error> {
-    match serde_json::from_str(text) {
+fn args(text: &[u8], name: &str) -> Result<Args, Error> {
+    match serde_json::from_slice(text) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::input(name, "must be an object")),
     }
@@ -139,7 +139,7 @@ fn instant_prop(obj: &Args, key: &str) -> Result<SystemTime, Error> {
     time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
 }
 
-fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
+fn assume_role_input(text: &[u8]) -> Result<AssumeRoleRequest, Error> {
     let input = args(text, "input")?;
     Ok(AssumeRoleRequest {
         cluster_name: required_string(&input, "clusterName", "clusterName")?,
@@ -155,22 +155,9 @@ fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
     })
 }
 
-/// Header pairs as a JSON object in their order (a `Map` would sort them).
-struct Pairs<'a>(&'a [(String, String)]);
-
-impl Serialize for Pairs<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.0.len()))?;
-        for (name, value) in self.0 {
-            map.serialize_entry(name, value)?;
-        }
-        map.end()
-    }
-}
-
 /// `resolveEndpoint({ region, useFips?, endpoint? })` → the endpoint URL.
 #[wasm_bindgen(js_name = resolveEndpoint)]
-pub fn resolve_endpoint(params: &str) -> String {
+pub fn resolve_endpoint(params: &[u8]) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let region = string_prop(&params, "region", "region")?;
@@ -180,19 +167,31 @@ pub fn resolve_endpoint(params: &str) -> String {
     })())
 }
 
-#[derive(Serialize)]
-struct RequestAnswer<'a> {
-    method: &'a str,
-    url: &'a str,
-    headers: Pairs<'a>,
-    body: &'a str,
-}
-
-/// `buildAssumeRoleRequest(input)` → `{ method, url, headers, body }`.
+/// `buildAssumeRoleRequest(input)` → the signed request as HTTP message text: `POST <url>`, one
+/// `<name>: <value>` line per header, a blank line, the body. Every request the sidecar and the
+/// client send passes here: message text needs no JSON escaping of the body or parse on the way
+/// out, and cannot be ambiguous (the URL and header values are validated visible ASCII). An error
+/// is the usual JSON answer, which starts with `{` where a request starts with its method.
 #[wasm_bindgen(js_name = buildAssumeRoleRequest)]
-pub fn build_assume_role_request(input: &str) -> String {
+pub fn build_assume_role_request(input: &[u8]) -> String {
     match assume_role_input(input).and_then(|input| request::build_assume_role_request(&input)) {
-        Ok(r) => answer(Ok(RequestAnswer { method: &r.method, url: &r.url, headers: Pairs(&r.headers), body: &r.body })),
+        Ok(r) => {
+            let headers: usize = r.headers.iter().map(|(n, v)| n.len() + v.len() + 3).sum();
+            let mut text = String::with_capacity(r.method.len() + r.url.len() + headers + r.body.len() + 3);
+            text.push_str(&r.method);
+            text.push(' ');
+            text.push_str(&r.url);
+            text.push('\n');
+            for (name, value) in &r.headers {
+                text.push_str(name);
+                text.push_str(": ");
+                text.push_str(value);
+                text.push('\n');
+            }
+            text.push('\n');
+            text.push_str(&r.body);
+            text
+        }
         Err(e) => error_text(&e),
     }
 }
@@ -216,7 +215,7 @@ struct StagesAnswer {
 /// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
 /// the session token redacted from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = signingStages)]
-pub fn signing_stages(input: &str) -> String {
+pub fn signing_stages(input: &[u8]) -> String {
     answer(assume_role_input(input).and_then(|input| {
         Ok(request::assume_role_signing_stages(&input)?.map(|s| StagesAnswer {
             canonical_request: redact::redact(&s.canonical_request, &session_token(&input)),
@@ -233,7 +232,7 @@ pub fn signing_stages(input: &str) -> String {
 /// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
 /// from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = explainSignature)]
-pub fn explain_signature(input: &str) -> String {
+pub fn explain_signature(input: &[u8]) -> String {
     answer(assume_role_input(input).and_then(|input| {
         Ok(inspect::explain_signature(&input)?.map(|mut e| {
             e.canonical_request = redact::redact(&e.canonical_request, &session_token(&input));
@@ -260,7 +259,7 @@ fn header_pairs(obj: &Args) -> Result<Vec<(String, String)>, Error> {
 /// `parseAssumeRoleResponse({ status, headers: [[name, value]...] }, body bytes)` → the result, or
 /// the service error as the `error` answer.
 #[wasm_bindgen(js_name = parseAssumeRoleResponse)]
-pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
+pub fn parse_assume_role_response(response: &[u8], body: &[u8]) -> String {
     answer((|| {
         let response = args(response, "response")?;
         let status = present(&response, "status")
@@ -273,8 +272,8 @@ pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
     })())
 }
 
-fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
-    match serde_json::from_str::<Value>(result) {
+fn result_arg(result: &[u8]) -> Result<AssumeRoleResult, Error> {
+    match serde_json::from_slice::<Value>(result) {
         Ok(value @ Value::Object(_)) => {
             serde_json::from_value(value).map_err(|e| Error::input("result", e.to_string()))
         }
@@ -284,19 +283,19 @@ fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
 
 /// `toContainerCredentials(result)` → the EKS Pod Identity Agent's JSON object.
 #[wasm_bindgen(js_name = toContainerCredentials)]
-pub fn to_container_credentials(result: &str) -> String {
+pub fn to_container_credentials(result: &[u8]) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_container_credentials(&r)))
 }
 
 /// `toCredentialProcess(result)` → the `credential_process` JSON object.
 #[wasm_bindgen(js_name = toCredentialProcess)]
-pub fn to_credential_process(result: &str) -> String {
+pub fn to_credential_process(result: &[u8]) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_credential_process(&r)))
 }
 
 /// `toShellExports(result)` → `export` lines.
 #[wasm_bindgen(js_name = toShellExports)]
-pub fn to_shell_exports(result: &str) -> String {
+pub fn to_shell_exports(result: &[u8]) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_shell_exports(&r)))
 }
 
@@ -308,7 +307,7 @@ pub fn backoff_delay(attempt: u32, random: f64) -> f64 {
 
 /// `clockSkew({ now, date?, code?, message? })` → the offset in ms to add to the host clock, or `null`.
 #[wasm_bindgen(js_name = clockSkew)]
-pub fn clock_skew(params: &str) -> String {
+pub fn clock_skew(params: &[u8]) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let now = present(&params, "now").and_then(Value::as_f64).ok_or_else(|| Error::input("now", "must be epoch milliseconds"))?;
@@ -321,7 +320,7 @@ pub fn clock_skew(params: &str) -> String {
 
 /// `redact({ text, secrets })` → text with each secret and any `x-amz-security-token:` value redacted.
 #[wasm_bindgen]
-pub fn redact(params: &str) -> String {
+pub fn redact(params: &[u8]) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let text = required_string(&params, "text", "text")?;
@@ -342,7 +341,7 @@ struct AgentAnswer {
 /// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs,
 /// for an `EksAuthError`-shaped object (code, message, status, requestId, field, irrecoverable).
 #[wasm_bindgen(js_name = agentErrorResponse)]
-pub fn agent_error_response(error: &str) -> String {
+pub fn agent_error_response(error: &[u8]) -> String {
     answer((|| {
         let error = args(error, "error")?;
         let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
@@ -380,7 +379,7 @@ struct FreshnessAnswer {
 /// `credentialsFreshness({ now, fetchedAt, expiration, maxRetention? })` (all epoch/duration ms)
 /// → `{ state: 'fresh'|'renew'|'expired', renewAt }`.
 #[wasm_bindgen(js_name = credentialsFreshness)]
-pub fn credentials_freshness(params: &str) -> String {
+pub fn credentials_freshness(params: &[u8]) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let now = number_prop(&params, "now")?;
@@ -405,7 +404,7 @@ pub fn error_retry_delay(random: f64) -> f64 {
 
 /// `parseToken({ token })` → the token's claims (unverified), or `InvalidInput` on `token`.
 #[wasm_bindgen(js_name = parseToken)]
-pub fn parse_token(params: &str) -> String {
+pub fn parse_token(params: &[u8]) -> String {
     answer(args(params, "params").and_then(|p| token::parse_token(&required_string(&p, "token", "token")?)))
 }
 
@@ -413,7 +412,7 @@ pub fn parse_token(params: &str) -> String {
 /// token's face with a verdict and reason each, and times relative to `now`. A malformed token is
 /// not an error: that is what the checks report.
 #[wasm_bindgen(js_name = inspectToken)]
-pub fn inspect_token(params: &str) -> String {
+pub fn inspect_token(params: &[u8]) -> String {
     answer(args(params, "params").and_then(|p| {
         let token = required_string(&p, "token", "token")?;
         Ok(inspect::inspect_token(&token, instant_prop(&p, "now")?))
@@ -423,7 +422,7 @@ pub fn inspect_token(params: &str) -> String {
 /// `parseIso8601({ text })` → epoch milliseconds, or `null` when `text` is not an ISO 8601
 /// date-time with seconds (`2025-11-28T15:00:00Z`, `...T16:00:00.5+01:00`; no zone means UTC).
 #[wasm_bindgen(js_name = parseIso8601)]
-pub fn parse_iso8601(params: &str) -> String {
+pub fn parse_iso8601(params: &[u8]) -> String {
     answer(args(params, "params").and_then(|p| {
         Ok(time::parse_iso8601(&string_prop(&p, "text", "text")?.unwrap_or_default()).map(|s| s * 1000.0))
     }))
