@@ -25,9 +25,10 @@ export const localTime = (ms) => new Date(ms).toLocaleString(undefined, { timeZo
 /** Epoch ms → `2025-11-28T15:00:00Z (local: 28/11/2025, 16:00:00 CET)`. */
 export const bothZones = (ms) => `${isoUtc(ms)} (local: ${localTime(ms)})`;
 
-/** `at` relative to `now` (both epoch ms): `in 3 h`, `2 min ago`. */
+/** `at` relative to `now` (both epoch ms): `in 3 h`, `2 min ago`, `now`. */
 export function relative(at, now) {
   const delta = at - now;
+  if (Math.abs(delta) < 500) return 'now';
   return delta >= 0 ? `in ${formatDuration(delta)}` : `${formatDuration(delta)} ago`;
 }
 
