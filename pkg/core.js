@@ -88,13 +88,32 @@ function bodyBytes(body) {
 
 /** @returns {string} */
 export const resolveEndpoint = (params) => call(wasm.resolveEndpoint, json(params));
+const optionalString = (v) => v === undefined || v === null || typeof v === 'string';
+
+/** The input's members as `buildAssumeRoleRequestFrom`'s arguments when each already has its
+ * type (the common case, and the sidecar's every request); `null` sends the input through JSON,
+ * where the core names whatever is wrong. */
+function fieldsOf(input) {
+  if (input === null || typeof input !== 'object') return null;
+  const { clusterName, token, region, credentials: c, now, useFips, endpoint, eksNodeName, instanceId, zone } = input;
+  const nowMs = now instanceof Date ? now.getTime() : now;
+  if (typeof clusterName !== 'string' || typeof token !== 'string' || typeof nowMs !== 'number' || !Number.isFinite(nowMs)) return null;
+  if (!optionalString(region) || !optionalString(endpoint) || !optionalString(eksNodeName) || !optionalString(instanceId) || !optionalString(zone)) return null;
+  if (!(useFips === undefined || useFips === null || typeof useFips === 'boolean')) return null;
+  if (c !== undefined && c !== null && (typeof c !== 'object' || typeof c.accessKeyId !== 'string'
+    || typeof c.secretAccessKey !== 'string' || !optionalString(c.sessionToken))) return null;
+  return [clusterName, encoder.encode(token), region ?? undefined, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken ?? undefined,
+    nowMs, useFips === true, endpoint ?? undefined, eksNodeName ?? undefined, instanceId ?? undefined, zone ?? undefined];
+}
+
 /** The signed request arrives as HTTP message text (see src/wasm.rs): method and URL, header
  * lines, a blank line, the body; an error as the usual JSON answer. */
 export function buildAssumeRoleRequest(input) {
   ready();
   let text;
   try {
-    text = wasm.buildAssumeRoleRequest(json(input));
+    const fields = fieldsOf(input);
+    text = fields ? wasm.buildAssumeRoleRequestFrom(...fields) : wasm.buildAssumeRoleRequest(json(input));
   } catch (e) {
     throw fromWasmError(e);
   }
@@ -109,6 +128,7 @@ export function buildAssumeRoleRequest(input) {
   }
   return { method: lines[0].slice(0, space), url: lines[0].slice(space + 1), headers, body: text.slice(end + 2) };
 }
+
 export const signingStages = (input) => call(wasm.signingStages, json(input));
 export function parseAssumeRoleResponse(response) {
   ready();

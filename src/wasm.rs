@@ -174,7 +174,59 @@ pub fn resolve_endpoint(params: &[u8]) -> String {
 /// is the usual JSON answer, which starts with `{` where a request starts with its method.
 #[wasm_bindgen(js_name = buildAssumeRoleRequest)]
 pub fn build_assume_role_request(input: &[u8]) -> String {
-    match assume_role_input(input).and_then(|input| request::build_assume_role_request(&input)) {
+    request_text(assume_role_input(input))
+}
+
+/// The same, with the input's members as arguments: what `pkg/core.js` calls when every member
+/// already has its type, sparing a JSON round of a 1 KB token on each request. The token comes as
+/// UTF-8 bytes (a JS string would be copied by a JavaScript loop per character).
+#[allow(clippy::too_many_arguments)] // the input's members, in the JavaScript API's order
+#[wasm_bindgen(js_name = buildAssumeRoleRequestFrom)]
+pub fn build_assume_role_request_from(
+    cluster_name: String,
+    token: &[u8],
+    region: Option<String>,
+    access_key_id: Option<String>,
+    secret_access_key: Option<String>,
+    session_token: Option<String>,
+    now: f64,
+    use_fips: bool,
+    endpoint: Option<String>,
+    eks_node_name: Option<String>,
+    instance_id: Option<String>,
+    zone: Option<String>,
+) -> String {
+    request_text((|| {
+        let token = String::from_utf8(token.to_vec()).map_err(|_| Error::input("token", "must be UTF-8 text"))?;
+        let credentials = match (access_key_id, secret_access_key) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(Credentials {
+                access_key_id,
+                secret_access_key,
+                session_token: session_token.filter(|t| !t.is_empty()),
+            }),
+            (None, None) => None,
+            (None, Some(_)) => return Err(Error::input("credentials.accessKeyId", "is required")),
+            (Some(_), None) => return Err(Error::input("credentials.secretAccessKey", "is required")),
+        };
+        let now = time::from_epoch_millis(now)
+            .ok_or_else(|| Error::input("now", "must be a valid time between 1970 and 9999"))?;
+        Ok(AssumeRoleRequest {
+            cluster_name,
+            token,
+            region,
+            credentials,
+            now,
+            use_fips,
+            endpoint,
+            eks_node_name,
+            instance_id,
+            zone,
+        })
+    })())
+}
+
+fn request_text(input: Result<AssumeRoleRequest, Error>) -> String {
+    match input.and_then(|input| request::build_assume_role_request(&input)) {
         Ok(r) => {
             let headers: usize = r.headers.iter().map(|(n, v)| n.len() + v.len() + 3).sum();
             let mut text = String::with_capacity(r.method.len() + r.url.len() + headers + r.body.len() + 3);
