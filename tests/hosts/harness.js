@@ -172,11 +172,12 @@ export function edgeWasmPlugin() {
  * Edge Runtime: esbuild, browser platform (the package's `browser` export), `?module` wasm imports as
  * precompiled globals. Returns the script to evaluate and the wasm files it expects as globals.
  */
-export async function bundleEdgeFunction(entry) {
+export async function bundleEdgeFunction(entry, { cwd = dirname(entry) } = {}) {
   const esbuild = await import('esbuild');
   const { plugin, modules } = edgeWasmPlugin();
   const result = await esbuild.build({
     entryPoints: [entry],
+    absWorkingDir: cwd,
     bundle: true,
     write: false,
     platform: 'browser',

@@ -228,7 +228,12 @@ describe('deno', () => {
     assertConformance(result, 'deno');
   });
 
-  test('examples/deno/main.ts serves the credentials contract from the emulator', async (t) => {
+  test('examples/deno/main.ts type-checks (deno check, the shipped .d.ts) and serves the credentials contract from the emulator', async (t) => {
+    try {
+      await run(bin('deno'), ['check', '--quiet', 'examples/deno/main.ts'], { cwd: packed.project, env: { ...process.env, ...denoEnv }, timeout: 120_000 });
+    } catch (error) {
+      assert.fail(`deno check: ${error.stdout}${error.stderr}`);
+    }
     const { url } = await startExample(t, bin('deno'), [
       'run', '--quiet', '--allow-read=.', '--allow-net=127.0.0.1', '--allow-env', 'examples/deno/main.ts',
     ], { ...exampleEnv(), ...denoEnv });
@@ -258,7 +263,7 @@ describe('edge-runtime (Vercel Edge Functions)', () => {
    */
   async function edgeFunction(entry, env = {}) {
     const { EdgeRuntime } = await import('edge-runtime');
-    const { code, modules } = await bundleEdgeFunction(join(packed.project, entry));
+    const { code, modules } = await bundleEdgeFunction(join(packed.project, entry), { cwd: packed.project });
     const browserEntry = `node_modules/${PACKAGE.name}/${PACKAGE.exports['.'].browser.replace(/^\.\//, '')}`;
     assert.ok(code.includes(`// ${browserEntry}`), `${entry}: bundled through the browser export`);
     assert.equal(modules.size, 1, `${entry}: one ?module wasm import`);
