@@ -643,6 +643,7 @@ describe('cloudflare worker', () => {
     assert.ok(existsSync(workerPath), `main = ${wrangler.main} exists`);
     assert.match(wrangler.compatibility_date, /^\d{4}-\d{2}-\d{2}$/);
     assert.deepEqual(wrangler.rules, [{ type: 'CompiledWasm', globs: ['**/*.wasm'], fallthrough: true }]);
+    assert.equal(wrangler.compatibility_flags, undefined, 'no compatibility flags (nodejs_compat is not needed)');
     assert.deepEqual(Object.keys(wrangler.vars).sort(), ['EKS_AUTH_CLUSTER_NAME', 'EKS_AUTH_MAX_ATTEMPTS', 'EKS_AUTH_REGION']);
     for (const value of Object.values(wrangler.vars)) assert.equal(typeof value, 'string', 'vars are strings, as env gives them');
     for (const secret of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) {
@@ -661,6 +662,7 @@ describe('cloudflare worker', () => {
     const entry = `node_modules/${rootPackage.name}/${rootPackage.exports['.'].workerd.replace(/^\.\//, '')}`;
     assert.ok(source.includes(`// ${entry}`), `bundled through the workerd export (${entry})`);
     assert.ok(!new RegExp(`from ['"]${rootPackage.name}`).test(source), 'no import of the package left to resolve');
+    assert.ok(!/from ["']node:|require\(["']node:/.test(source), 'no Node built-in: no nodejs_compat needed');
     const wasm = bundle().modules.filter((f) => f.endsWith('.wasm'));
     assert.equal(wasm.length, 1, 'one .wasm beside the bundle');
     assert.match(source, new RegExp(`^import \\w+ from "\\./${wasm[0].replace(/[.]/g, '\\.')}";$`, 'm'), 'imported as a module');
