@@ -23,11 +23,10 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  PACKAGE, VECTOR, bin, bundleEdgeFunction, bundleModules, root, vectorInput, wranglerBundle,
+  CHROMIUM_ARGS, PACKAGE, VECTOR, bin, bundleEdgeFunction, bundleModules, root, vectorInput, wranglerBundle,
 } from '../tests/hosts/harness.js';
 
 export const HOSTS = ['node', 'bun', 'deno', 'workerd', 'edge-runtime', 'chromium'];
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const INPUT = JSON.stringify(vectorInput());
 

@@ -37,6 +37,9 @@ export function hostFixtures() {
   };
 }
 
+/** Debian's Chromium, headless, with nothing that reaches the network on its own. */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
 /** Binaries of the repository's devDependencies; a missing one fails (the test is not skipped). */
 export function bin(name) {
   const path = join(root, 'node_modules', '.bin', name);

@@ -17,7 +17,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  PACKAGE, VECTOR, bin, bundleEdgeFunction, bundleModules, hostFixtures, packedProject, wranglerBundle,
+  CHROMIUM_ARGS, PACKAGE, VECTOR, bin, bundleEdgeFunction, bundleModules, hostFixtures, packedProject, wranglerBundle,
 } from '../hosts/harness.js';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { agentErrorResponse, parseToken } from '../../pkg/node.js';
@@ -27,7 +27,6 @@ const EXPECTED_CHECKS = 128;
 const AUTHORIZATION = VECTOR.expected.authorization;
 const CLUSTER = 'my-cluster';
 const ASSOCIATION = { cluster: CLUSTER, namespace: 'edge', serviceAccount: 'fn', roleArn: 'arn:aws:iam::111122223333:role/edge' };
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The agent's answer to a token that is not a JWT, as the core words it. */
 const NOT_A_TOKEN = (() => {
