@@ -101,8 +101,12 @@ export function createSidecarHandler(options = {}) {
   /** Requests refused by the rate limit since the last line about it. */
   let limited = 0;
   let limitedLoggedAt = -Infinity;
-  /** Aborts upstream calls on close(). */
-  const closing = new AbortController();
+  /**
+   * One AbortController per upstream call in flight, aborted by close(): many concurrent calls
+   * would otherwise pile listeners onto one shared signal.
+   */
+  const aborters = new Set();
+  let closed = false;
 
   /**
    * The answer to one request: an `Answer`, synchronously when it is at hand (other paths, rate
@@ -213,16 +217,20 @@ export function createSidecarHandler(options = {}) {
     const call = (async () => {
       const fetchedAt = now();
       let result;
+      const aborter = new AbortController();
+      aborters.add(aborter);
       try {
-        result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: closing.signal });
+        result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: aborter.signal });
       } catch (error) {
         return failed(key, asEksAuthError(error, 'NetworkError'), who);
+      } finally {
+        aborters.delete(aborter);
       }
       try {
         // Expiration is in the service's time; the client knows how far the host clock is off.
         const expiration = result.credentials.expiration * 1000 - (client.clockOffset ?? 0);
         const entry = newEntry(key, JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, who);
-        if (caching && !closing.signal.aborted) {
+        if (caching && !closed) {
           store(entry);
           remember(token, entry);
         }
@@ -260,7 +268,7 @@ export function createSidecarHandler(options = {}) {
 
   /** Bookkeeping after a failed upstream call; the error goes back to the waiting requests. */
   function failed(key, error, who) {
-    if (closing.signal.aborted) return { error };
+    if (closed) return { error };
     const irrecoverable = error.irrecoverable === true;
     metrics.cacheError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
     const entry = cache.get(key);
@@ -282,7 +290,7 @@ export function createSidecarHandler(options = {}) {
   /** In state `renew`: refresh in the background, unless an error asked to wait or the refresh rate is spent. */
   function maybeRefresh(token, entry) {
     const { key, who } = entry;
-    if (closing.signal.aborted || inflight.has(key) || now() < entry.retryAt) return;
+    if (closed || inflight.has(key) || now() < entry.retryAt) return;
     if (!refreshLimiter()) {
       logger({ level: 'debug', msg: 'background refresh postponed: refresh rate limit', ...who });
       return;
@@ -402,7 +410,9 @@ export function createSidecarHandler(options = {}) {
     /** Aborts upstream calls in flight and stops background refreshes. */
     close: {
       value: async () => {
-        closing.abort(new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' }));
+        closed = true;
+        const reason = new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
+        for (const aborter of aborters) aborter.abort(reason);
         await handler.idle();
       },
     },

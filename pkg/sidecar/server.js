@@ -380,7 +380,7 @@ function onClientError(error, socket, log) {
   const status = code === 'HPE_HEADER_OVERFLOW' ? 431
     : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
       : code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413
-        : code === 'ECONNRESET' || code === 'EPIPE' ? undefined : 400;
+        : QUIET_CLIENT_ERRORS.has(code) ? undefined : 400;
   if (status !== undefined) log('info', 'client error', { code, status });
   if (status === undefined || !socket.writable || socket._httpMessage?.headersSent) {
     socket.destroy();
@@ -390,6 +390,8 @@ function onClientError(error, socket, log) {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length + 5}\r\nConnection: close\r\n\r\n${status} ${reason}\n`);
 }
 
+/** The client went away (or closed mid-request): nothing to answer, nothing to log. */
+const QUIET_CLIENT_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE']);
 const STATUS_TEXT = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Request Entity Too Large', 431: 'Request Header Fields Too Large' };
 
 /** `log(level, msg, fields)` writing at most one line per `msg` and `code` each `intervalMs`, with the count since the last. */

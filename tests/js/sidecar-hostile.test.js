@@ -1,0 +1,524 @@
+// Hostile clients and a faulty EKS Auth, in a few seconds (the 60 s version is `npm run soak`).
+// Each hostile client gets a clear status while a good client keeps getting its own credentials
+// at the same time; under upstream faults every answer is either valid credentials with more
+// than 15 s left that the emulator issued to the very token that asked, or the agent's error
+// answer; retries stay within the client's budget, one call per token at a time; the sidecar
+// recovers with EKS Auth. Everything on loopback.
+// Run: node --test tests/js/sidecar-hostile.test.js
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { generateKeyPairSync } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EksAuthClient } from '../../pkg/node.js';
+import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
+import { loopbackOnly } from '../../pkg/sidecar/server.js';
+import { CREDENTIALS_PATH, runSidecarCli, startSidecar } from '../../pkg/sidecar/index.js';
+import { jtiOf, wrongAnswer } from '../../scripts/soak.js';
+
+const REGION = 'us-west-2';
+const CLUSTER = 'hostile';
+const ASSOCIATIONS = [
+  { cluster: CLUSTER, namespace: 'team-a', serviceAccount: 'app-a', roleArn: 'arn:aws:iam::111122223333:role/role-a' },
+  { cluster: CLUSTER, namespace: 'team-b', serviceAccount: 'app-b', roleArn: 'arn:aws:iam::444455556666:role/role-b' },
+];
+/** Short limits so slow clients time out within the test. */
+const LIMITS = { headersTimeoutMs: 300, requestTimeoutMs: 600 };
+
+const { privateKey: SIGNING_KEY } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+/** Emulator + sidecar on loopback; a good client's token and its first credentials. */
+async function world(t, { sidecar: sidecarOptions = {}, emulator: emulatorOptions = {}, client: clientOptions } = {}) {
+  const emulator = await startEmulator({ associations: ASSOCIATIONS, signingKey: SIGNING_KEY, ...emulatorOptions });
+  const logs = [];
+  const client = clientOptions ? new EksAuthClient({ region: REGION, endpoint: emulator.endpoint, credentials: DEFAULT_CALLER, ...clientOptions }) : undefined;
+  const sidecar = await startSidecar({
+    clusterName: CLUSTER,
+    region: REGION,
+    endpoint: emulator.endpoint,
+    credentials: DEFAULT_CALLER,
+    client,
+    port: 0,
+    probePort: 0,
+    metricsPort: 0,
+    logger: (record) => logs.push(record),
+    ...LIMITS,
+    ...sidecarOptions,
+  });
+  t.after(async () => {
+    await sidecar.close({ drainTimeoutMs: 1000 });
+    await emulator.close();
+  });
+  const mint = (namespace, serviceAccount, podName) => emulator.mintToken({ namespace, serviceAccount, podName });
+  return { emulator, sidecar, logs, mint };
+}
+
+/** One GET on its own connection; `{ status, headers, text, ms, sentAt }` (`sentAt` epoch ms). */
+function get(port, { token, host, path = CREDENTIALS_PATH, agent = false, headers = {} } = {}) {
+  const started = performance.now();
+  const sentAt = Date.now();
+  return new Promise((resolve, reject) => {
+    const all = { ...headers };
+    if (token !== undefined) all.authorization = token;
+    if (host !== undefined) all.host = host;
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: all, agent }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text, ms: performance.now() - started, sentAt }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Raw bytes on one connection: `write(socket)` sends them (and may keep sending); resolves with
+ * what came back once the server closes (or after `waitMs`): `{ text, status, closed, ms }`.
+ */
+function raw(port, write, { waitMs = 3000 } = {}) {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    let timer;
+    const finish = (closed) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), closed, ms: performance.now() - started });
+    };
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => { text += chunk; });
+    socket.on('close', () => finish(true));
+    socket.on('error', () => {});
+    socket.on('connect', () => write(socket));
+    timer = setTimeout(() => finish(false), waitMs);
+  });
+}
+
+/**
+ * Runs `hostile()` over and over for at least `minMs` while a good client asks for its
+ * credentials every 20 ms on fresh connections; resolves with each round's result and the good
+ * client's answers.
+ */
+async function whileServing(w, token, hostile, { minMs = 500 } = {}) {
+  const answers = [];
+  const rounds = [];
+  let running = true;
+  const good = (async () => {
+    while (running) {
+      answers.push(await get(w.sidecar.port, { token }));
+      await sleep(20);
+    }
+  })();
+  const until = performance.now() + minMs;
+  try {
+    do rounds.push(await hostile());
+    while (performance.now() < until);
+  } finally {
+    running = false;
+    await good;
+  }
+  return { rounds, answers };
+}
+
+/** Every answer the good client got during the attack: its own credentials, promptly. */
+function assertServed(answers, expected, { slowMs = 1000 } = {}) {
+  assert.ok(answers.length >= 3, `the good client made only ${answers.length} requests`);
+  for (const answer of answers) {
+    assert.equal(answer.status, 200, answer.text);
+    assert.equal(JSON.parse(answer.text).AccessKeyId, expected.AccessKeyId);
+    assert.ok(answer.ms < slowMs, `a good request took ${answer.ms.toFixed(0)} ms`);
+  }
+}
+
+async function goodClient(w) {
+  const token = await w.mint('team-a', 'app-a', 'good-pod');
+  const first = await get(w.sidecar.port, { token });
+  assert.equal(first.status, 200, first.text);
+  return { token, credentials: JSON.parse(first.text) };
+}
+
+describe('hostile clients: a clear status each, and the good client keeps being served', () => {
+  test('binds only loopback unless told otherwise, and names every bound address at start', async (t) => {
+    const emulator = await startEmulator({ associations: ASSOCIATIONS, signingKey: SIGNING_KEY });
+    t.after(() => emulator.close());
+    const run = async (extra) => {
+      const { stream, text } = capture();
+      const stop = new AbortController();
+      const running = runSidecarCli([
+        '--cluster-name', CLUSTER, '--region', REGION, '--endpoint', emulator.endpoint,
+        '--port', '0', '--probe-port', '0', '--metrics-port', '0', ...extra,
+      ], { env: {}, stderr: stream, credentials: DEFAULT_CALLER, signal: stop.signal });
+      const line = await waitForLine(text, (r) => r.msg === 'listening');
+      stop.abort();
+      assert.equal(await running, 0);
+      return line;
+    };
+
+    // Defaults: credentials, probes and metrics all on 127.0.0.1, and the line says so.
+    const line = await run([]);
+    assert.equal(line.level, 'info');
+    assert.equal(line.loopbackOnly, true);
+    assert.equal(line.addresses.credentials.length, 1);
+    for (const address of [...line.addresses.credentials, line.addresses.probes, line.addresses.metrics]) {
+      assert.match(address, /^127\.0\.0\.1:\d+$/);
+    }
+    assert.equal(line.url, `http://${line.addresses.credentials[0]}${CREDENTIALS_PATH}`);
+
+    // Told otherwise: the line is a warning naming the wildcard address.
+    const wide = await run(['--metrics-address', '0.0.0.0']);
+    assert.equal(wide.level, 'warn');
+    assert.equal(wide.loopbackOnly, false);
+    assert.match(wide.addresses.metrics, /^0\.0\.0\.0:\d+$/);
+    assert.match(wide.note, /beyond loopback/);
+
+    assert.equal(loopbackOnly(['127.0.0.1', '::1', '[::1]', 'localhost', '127.0.0.2']), true);
+    for (const host of ['0.0.0.0', '::', '169.254.170.23', 'fd00:ec2::23', '10.0.0.1']) assert.equal(loopbackOnly(['127.0.0.1', host]), false, host);
+  });
+
+  test('oversized headers: 431, connection closed', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const { rounds, answers } = await whileServing(w, good.token, () => raw(w.sidecar.port,
+      (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${good.token}\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`)));
+    for (const r of rounds) {
+      assert.equal(r.status, 431, r.text);
+      assert.ok(r.closed);
+      assert.ok(!r.text.includes(good.token));
+    }
+    assertServed(answers, good.credentials);
+    assert.ok(w.logs.some((l) => l.msg === 'client error' && l.code === 'HPE_HEADER_OVERFLOW' && l.status === 431));
+    assert.ok(!JSON.stringify(w.logs).includes(good.token), 'a token reached the logs');
+  });
+
+  test('bodies: a small one is ignored (any method, as the agent), a large one 413, an endless one cut', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const { rounds, answers } = await whileServing(w, good.token, async () => {
+      const head = (extra) => `POST ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${good.token}\r\n${extra}\r\n`;
+      const small = await raw(w.sidecar.port, (s) => s.end(`${head('Content-Length: 11\r\nConnection: close\r\n')}hello world`));
+      const declared = await raw(w.sidecar.port, (s) => s.write(head(`Content-Length: ${64 * 1024 * 1024}\r\n`)));
+      // Chunked, never ending: written until the server cuts the connection.
+      const endless = await raw(w.sidecar.port, (s) => {
+        s.write(head('Transfer-Encoding: chunked\r\n'));
+        const chunk = `4000\r\n${'x'.repeat(0x4000)}\r\n`;
+        const pump = () => {
+          while (!s.destroyed && s.write(chunk));
+          if (!s.destroyed) s.once('drain', pump);
+        };
+        pump();
+      });
+      return { small, declared, endless };
+    });
+    for (const result of rounds) {
+      assert.equal(result.small.status, 200, result.small.text);
+      assert.equal(result.declared.status, 413, result.declared.text);
+      assert.ok(result.declared.closed);
+      assert.ok(result.endless.closed, 'an endless body is cut off');
+      assert.ok(result.endless.ms < 2000);
+    }
+    assertServed(answers, good.credentials);
+  });
+
+  test('slow clients: headers not done within headersTimeoutMs → 408 and closed; silent connections too', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const { rounds, answers } = await whileServing(w, good.token, async () => Promise.all([
+      // Slowloris: a header line every 50 ms, forever.
+      raw(w.sidecar.port, (s) => {
+        s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n`);
+        const timer = setInterval(() => (s.destroyed ? clearInterval(timer) : s.write('X-Slow: 1\r\n')), 50);
+        s.on('close', () => clearInterval(timer));
+      }),
+      // Connects and says nothing.
+      raw(w.sidecar.port, () => {}),
+      // Headers done, the declared body never comes: the answer goes out, the connection does not stay.
+      raw(w.sidecar.port, (s) => s.write(`POST ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${good.token}\r\nContent-Length: 100\r\n\r\nab`)),
+    ]));
+    const [slowloris, silent, slowBody] = rounds[0];
+    for (const r of [slowloris, silent]) {
+      assert.equal(r.status, 408, r.text);
+      assert.ok(r.closed);
+      assert.ok(r.ms >= LIMITS.headersTimeoutMs && r.ms < LIMITS.headersTimeoutMs + 1500, `${r.ms} ms`);
+    }
+    assert.equal(slowBody.status, 200);
+    assert.ok(slowBody.closed && slowBody.ms < LIMITS.requestTimeoutMs + 1500, `${slowBody.ms} ms`);
+    assertServed(answers, good.credentials);
+    assert.ok(w.logs.some((l) => l.msg === 'client error' && l.code === 'ERR_HTTP_REQUEST_TIMEOUT' && l.status === 408));
+  });
+
+  test('wrong Host (DNS rebinding), two Hosts, no Host: 403, 400, 400', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const { rounds, answers } = await whileServing(w, good.token, async () => {
+      const out = [];
+      for (const host of ['evil.example', `evil.example:${w.sidecar.port}`, '127.0.0.1.nip.io', 'localhost.evil.example', '169.254.169.254', 'x'.repeat(4000)]) {
+        out.push({ host, ...(await get(w.sidecar.port, { token: good.token, host })) });
+      }
+      const twoHosts = await raw(w.sidecar.port, (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nAuthorization: ${good.token}\r\n\r\n`));
+      const noHost = await raw(w.sidecar.port, (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nAuthorization: ${good.token}\r\n\r\n`));
+      // HTTP/1.0 needs no Host: the address it reached is the Host.
+      const http10 = await raw(w.sidecar.port, (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.0\r\nAuthorization: ${good.token}\r\n\r\n`));
+      return { out, twoHosts, noHost, http10 };
+    });
+    for (const result of rounds) {
+      for (const r of result.out) {
+        assert.equal(r.status, 403, r.host.slice(0, 40));
+        assert.match(r.text, /^Access Denied\. /);
+        assert.ok(r.text.length < 600, 'a long Host is not echoed whole');
+        assert.ok(!r.text.includes(good.token));
+      }
+      assert.equal(result.twoHosts.status, 400, result.twoHosts.text);
+      assert.match(result.twoHosts.text, /too many Host headers/);
+      assert.equal(result.noHost.status, 400, result.noHost.text);
+      assert.match(result.http10.text, /^HTTP\/1\.1 200 /);
+    }
+    assertServed(answers, good.credentials);
+    assert.ok(!JSON.stringify(w.logs).includes(good.token), 'a token reached the logs');
+  });
+
+  test('missing, malformed and absurd tokens: 400 with the agent\'s body, no upstream call', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const before = w.emulator.stats.received;
+    const forged = `${good.token.split('.').slice(0, 2).join('.')}.forged`; // parses, but EKS Auth refuses it
+    const { rounds, answers } = await whileServing(w, good.token, async () => {
+      const out = [];
+      for (const token of [undefined, '', ' ', 'Bearer abc', 'a.b', 'a..c', '...', 'x'.repeat(8000), `${good.token}\u00ff`, good.token.slice(0, -1).replace(/\./g, '')]) {
+        out.push(await get(w.sidecar.port, { token }));
+      }
+      // Raw bytes no client library would send.
+      out.push(await raw(w.sidecar.port, (s) => s.write(Buffer.concat([
+        Buffer.from(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: `), Buffer.from([0xc3, 0x28, 0xa0, 0xa1]), Buffer.from('\r\nConnection: close\r\n\r\n'),
+      ]))));
+      return out;
+    });
+    for (const r of rounds.flat()) {
+      const status = r.status;
+      const text = r.text.includes('\r\n\r\n') ? r.text.split('\r\n\r\n')[1] : r.text;
+      assert.equal(status, 400, text);
+      assert.match(text, /^\[\]: \(InvalidInput\): invalid token: .*, fault: client\n$/);
+    }
+    assert.equal(w.emulator.stats.received, before, 'nothing unparsable goes upstream');
+    // A token that parses but EKS Auth refuses: the service's 400, once per token.
+    const refused = await get(w.sidecar.port, { token: forged });
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /^\[[0-9a-f-]{36}\]: \(InvalidTokenException\): .*, fault: client\n$/);
+    assertServed(answers, good.credentials);
+  });
+
+  test('malformed HTTP: 400, connection closed', async (t) => {
+    const w = await world(t);
+    const good = await goodClient(w);
+    const { rounds, answers } = await whileServing(w, good.token, async () => Promise.all([
+      raw(w.sidecar.port, (s) => s.write('GARBAGE\r\n\r\n')),
+      raw(w.sidecar.port, (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n`)),
+      raw(w.sidecar.port, (s) => s.write(`GET ${CREDENTIALS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n`)),
+      raw(w.sidecar.port, (s) => s.write(Buffer.from([0x16, 0x03, 0x01, 0x00, 0xa5, 0x01, 0x00, 0x00, 0xa1, 0x03, 0x03]))), // a TLS ClientHello
+    ]));
+    for (const r of rounds.flat()) {
+      assert.equal(r.status, 400, r.text);
+      assert.ok(r.closed);
+    }
+    assertServed(answers, good.credentials);
+  });
+
+  test('a flood beyond the rate limit: 429 as the agent, a warning per 10 s, and no one starves for long', async (t) => {
+    const rateLimit = 200;
+    const burst = 100;
+    const w = await world(t, { sidecar: { rateLimit, burst } });
+    const good = await goodClient(w);
+    const flooder = await w.mint('team-b', 'app-b', 'flooding-pod');
+    await get(w.sidecar.port, { token: flooder });
+    await sleep(600); // the bucket is full again
+
+    const seconds = 1.5;
+    const statuses = new Map();
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    t.after(() => agent.destroy());
+    const started = performance.now();
+    const { answers } = await (async () => {
+      const goodAnswers = [];
+      let running = true;
+      const goodLoop = (async () => {
+        // An SDK's way: on 429 it tries again shortly after.
+        while (running) {
+          let answer;
+          for (let attempt = 0; attempt < 20; attempt++) {
+            answer = await get(w.sidecar.port, { token: good.token });
+            goodAnswers.push(answer);
+            if (answer.status !== 429) break;
+            await sleep(10);
+          }
+          assert.equal(answer.status, 200, 'the good client got through within 20 tries');
+          await sleep(50);
+        }
+      })();
+      await Promise.all(Array.from({ length: 16 }, async () => {
+        while (performance.now() - started < seconds * 1000) {
+          const r = await get(w.sidecar.port, { token: flooder, agent });
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          if (r.status === 429) assert.equal(r.text, 'Too Many Requests\n');
+        }
+      }));
+      running = false;
+      await goodLoop;
+      return { answers: goodAnswers };
+    })();
+    const elapsed = (performance.now() - started) / 1000;
+
+    assert.deepEqual([...statuses.keys()].sort(), [200, 429]);
+    const served = statuses.get(200) + answers.filter((a) => a.status === 200).length;
+    const allowed = burst + rateLimit * elapsed;
+    assert.ok(served <= allowed + 5, `served ${served} > ${allowed.toFixed(0)}`);
+    assert.ok(served >= 0.8 * allowed, `served only ${served} of ${allowed.toFixed(0)}`);
+    assert.ok(statuses.get(429) > 0.2 * statuses.get(200), `the flood was hardly refused: ${JSON.stringify([...statuses])}`);
+    for (const a of answers) {
+      assert.ok(a.status === 200 || a.status === 429, a.text);
+      assert.ok(a.ms < 500, `the good client waited ${a.ms.toFixed(0)} ms for an answer`);
+      if (a.status === 200) assert.equal(JSON.parse(a.text).AccessKeyId, good.credentials.AccessKeyId);
+    }
+    assert.ok(answers.some((a) => a.status === 200), 'the good client was served during the flood');
+    const warnings = w.logs.filter((l) => l.msg === 'rate limit exceeded: answering 429');
+    assert.equal(warnings.length, 1, 'one warning line for the whole flood');
+    assert.equal(warnings[0].level, 'warn');
+
+    // The flood is over: served at once.
+    await sleep(100);
+    assert.equal((await get(w.sidecar.port, { token: good.token })).status, 200);
+  });
+});
+
+describe('EKS Auth faults: only right answers, retries within budget, recovery', () => {
+  test('throttling, 500, 503, latency beyond the timeout, dropped connections, garbage: a few seconds of concurrent clients', async (t) => {
+    const maxAttempts = 3;
+    const timeoutMs = 200;
+    const attempts = []; // { token, attempt } per upstream request
+    const inFlight = new Map(); // token → upstream requests at once
+    let overlap = 0;
+    const emulatorFaults = { throttle: 0.1, error500: 0.1, error503: 0.1, drop: 0.05, garbage: 0.05, latencyMs: 400, latencyRate: 0.1 };
+    const w = await world(t, {
+      // 17 s credentials: the core expires them 15 s before the end, so each is served 2 s,
+      // then must be fetched anew, under the same faults. Fault draws from a seeded generator.
+      emulator: { faults: emulatorFaults, credentialsLifetimeSeconds: 17, random: seeded(8) },
+      sidecar: { rateLimit: 0, answerWithinMs: 900 },
+      client: {
+        maxAttempts,
+        timeoutMs,
+        fetch: async (url, init) => {
+          const token = JSON.parse(init.body).token;
+          const n = (inFlight.get(token) ?? 0) + 1;
+          inFlight.set(token, n);
+          if (n > 1) overlap += 1;
+          try {
+            return await fetch(url, init);
+          } finally {
+            inFlight.set(token, inFlight.get(token) - 1);
+          }
+        },
+        onEvent: (event) => {
+          if (event.type === 'request') attempts.push(event.attempt);
+        },
+      },
+    });
+    const pods = await Promise.all(Array.from({ length: 24 }, (_, i) => w.mint(i % 2 ? 'team-a' : 'team-b', i % 2 ? 'app-a' : 'app-b', `pod-${i}`)));
+    const tokenIds = new Map(pods.map((token) => [token, jtiOf(token)]));
+    const tally = new Map();
+    const wrong = [];
+
+    const check = (token, answer) => {
+      const key = answer.status === 200 ? 200 : `${answer.status}`;
+      tally.set(key, (tally.get(key) ?? 0) + 1);
+      const problem = wrongAnswer(w.emulator, tokenIds.get(token), answer);
+      if (problem) wrong.push(problem);
+    };
+    const hammer = async (ms) => {
+      const until = performance.now() + ms;
+      await Promise.all(Array.from({ length: 8 }, async (_, worker) => {
+        for (let i = worker; performance.now() < until; i += 8) {
+          const token = pods[(i * 7) % pods.length];
+          check(token, await get(w.sidecar.port, { token }));
+        }
+      }));
+    };
+
+    await hammer(4000);
+    const outcomes = w.emulator.stats.outcomes;
+    for (const fault of ['ThrottlingException', 'InternalServerException', 'ServiceUnavailableException', 'drop', 'garbage', 'ok']) {
+      assert.ok(outcomes[fault] > 0, `the emulator never answered ${fault}: ${JSON.stringify(outcomes)}`);
+    }
+    assert.ok(w.emulator.stats.delayed > 0, 'no call was delayed beyond the timeout');
+
+    // EKS Auth recovers; so does the sidecar, for every pod, within a second or two.
+    w.emulator.setFaults({ throttle: 0, error500: 0, error503: 0, drop: 0, garbage: 0, latencyMs: 0 });
+    await w.sidecar.handler.idle();
+    const recovered = await Promise.all(pods.map(async (token) => {
+      for (let i = 0; i < 20; i++) {
+        const answer = await get(w.sidecar.port, { token });
+        check(token, answer);
+        if (answer.status === 200) return true;
+        await sleep(100);
+      }
+      return false;
+    }));
+    assert.deepEqual(recovered, pods.map(() => true), 'every pod gets credentials once EKS Auth is back');
+    await hammer(500);
+
+    assert.deepEqual(wrong, [], `wrong answers: ${wrong.slice(0, 3).join('; ')}`);
+    assert.ok(tally.get(200) > 50, `too few served: ${JSON.stringify([...tally])}`);
+    assert.ok([...tally.keys()].some((k) => k !== 200), 'faults reached the SDKs as error statuses');
+    // Retries within budget: no call beyond maxAttempts, at most maxAttempts − 1 retries a call,
+    // and never two calls for one token at once.
+    await w.sidecar.handler.idle();
+    const calls = attempts.filter((a) => a === 1).length;
+    assert.ok(Math.max(...attempts) <= maxAttempts);
+    assert.ok(attempts.length - calls <= calls * (maxAttempts - 1));
+    assert.equal(overlap, 0, 'two upstream calls for one token at once');
+    // The emulator saw no request the client did not count (no hidden retries); a request on a
+    // connection the emulator had just dropped may fail before it arrives.
+    assert.ok(w.emulator.stats.received <= attempts.length, `${w.emulator.stats.received} > ${attempts.length}`);
+    assert.ok(w.emulator.stats.received >= 0.9 * attempts.length);
+  });
+});
+
+/** A small seeded PRNG (mulberry32) in [0, 1). */
+function seeded(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function capture() {
+  let data = '';
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      data += chunk;
+      callback();
+    },
+  });
+  return { stream, text: () => data };
+}
+
+async function waitForLine(text, predicate) {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const line of text().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      let record;
+      try { record = JSON.parse(line); } catch { continue; }
+      if (predicate(record)) return record;
+    }
+    await sleep(20);
+  }
+  throw new Error(`no matching line in:\n${text()}`);
+}
