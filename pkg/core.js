@@ -1,5 +1,5 @@
 // The core's API, identical in every host: thin wrappers over the wasm bindings. Each binding takes
-// its arguments as one JSON text (UTF-8 bytes) and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
+// its arguments as one JSON text and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
 // here a `Date` becomes epoch ms, `Headers` become pairs, a body becomes bytes, and an `error`
 // answer becomes an `EksAuthError`. No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
@@ -38,7 +38,7 @@ function needsReplacer(value) {
 
 const encoder = new TextEncoder();
 
-/** The arguments as UTF-8 JSON bytes for the wasm (see src/wasm.rs for why bytes). */
+/** The arguments as JSON text for the wasm. */
 function json(value) {
   let text;
   if (value !== null && typeof value === 'object' && !needsReplacer(value)) {
@@ -48,7 +48,7 @@ function json(value) {
       // A BigInt deeper down: the replacer path names it instead of throwing a TypeError.
     }
   }
-  return encoder.encode(text ?? JSON.stringify(value, replacer) ?? 'null');
+  return text ?? JSON.stringify(value, replacer) ?? 'null';
 }
 
 function call(fn, ...args) {

@@ -129,6 +129,15 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
     if !(200..300).contains(&response.status) {
         return Err(Error::Service(parse_error(response)));
     }
+    // The answer as the model says it is goes straight into the result; anything else (a wrong
+    // type, an ISO 8601 expiration, a duplicate member) is read member by member below, which
+    // accepts what botocore accepts and names the member at fault.
+    let object = response.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if let (true, Ok(result)) = (object, serde_json::from_slice::<AssumeRoleResult>(response.body)) {
+        if result.credentials.as_ref().and_then(|c| c.expiration).is_none_or(valid_timestamp) {
+            return Ok(result);
+        }
+    }
     let malformed = |message: String| Error::MalformedResponse {
         message,
         status: response.status,
@@ -189,6 +198,11 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// Epoch seconds a timestamp can be: 1970 to 9999.
+fn valid_timestamp(seconds: f64) -> bool {
+    seconds.is_finite() && (0.0..=time::MAX_EPOCH_SECONDS as f64).contains(&seconds)
+}
+
 /// Typed member access; `null` counts as absent, as botocore treats it.
 struct Reader<'m> {
     malformed: &'m dyn Fn(String) -> Error,
@@ -224,7 +238,7 @@ impl Reader<'_> {
             Some(other) => return Err(self.wrong(path, "timestamp (epoch seconds or ISO 8601 string)", other)),
         };
         match seconds {
-            Some(s) if s.is_finite() && (0.0..=time::MAX_EPOCH_SECONDS as f64).contains(&s) => Ok(Some(s)),
+            Some(s) if valid_timestamp(s) => Ok(Some(s)),
             _ => Err((self.malformed)(format!(
                 "{path} is not a timestamp between 1970 and 9999 (epoch seconds or ISO 8601)"
             ))),

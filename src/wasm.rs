@@ -1,7 +1,6 @@
 //! The JavaScript boundary: the only file that knows about wasm-bindgen.
 //!
-//! Every export takes its arguments as one JSON text (UTF-8 bytes: `TextEncoder` is native, where
-//! passing a JS string runs a JavaScript loop per character) and answers JSON text: `{"ok": value}` or
+//! Every export takes its arguments as one JSON text and answers JSON text: `{"ok": value}` or
 //! `{"error": {code, message, field?, status?, requestId?, retryable, irrecoverable, fault}}`.
 //! One string each way costs less than a property read per field across the boundary, needs no
 //! JS-object code in the wasm (`js-sys`, `serde-wasm-bindgen`), and turns a thrown exception into
@@ -79,8 +78,8 @@ fn answer<T: Serialize>(result: Result<T, Error>) -> String {
 
 type Args = Map<String, Value>;
 
-fn args(text: &[u8], name: &str) -> Result<Args, Error> {
-    match serde_json::from_slice(text) {
+fn args(text: &str, name: &str) -> Result<Args, Error> {
+    match serde_json::from_str(text) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Error::input(name, "must be an object")),
     }
@@ -139,7 +138,7 @@ fn instant_prop(obj: &Args, key: &str) -> Result<SystemTime, Error> {
     time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
 }
 
-fn assume_role_input(text: &[u8]) -> Result<AssumeRoleRequest, Error> {
+fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
     let input = args(text, "input")?;
     Ok(AssumeRoleRequest {
         cluster_name: required_string(&input, "clusterName", "clusterName")?,
@@ -157,7 +156,7 @@ fn assume_role_input(text: &[u8]) -> Result<AssumeRoleRequest, Error> {
 
 /// `resolveEndpoint({ region, useFips?, endpoint? })` → the endpoint URL.
 #[wasm_bindgen(js_name = resolveEndpoint)]
-pub fn resolve_endpoint(params: &[u8]) -> String {
+pub fn resolve_endpoint(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let region = string_prop(&params, "region", "region")?;
@@ -173,7 +172,7 @@ pub fn resolve_endpoint(params: &[u8]) -> String {
 /// out, and cannot be ambiguous (the URL and header values are validated visible ASCII). An error
 /// is the usual JSON answer, which starts with `{` where a request starts with its method.
 #[wasm_bindgen(js_name = buildAssumeRoleRequest)]
-pub fn build_assume_role_request(input: &[u8]) -> String {
+pub fn build_assume_role_request(input: &str) -> String {
     request_text(assume_role_input(input))
 }
 
@@ -267,7 +266,7 @@ struct StagesAnswer {
 /// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
 /// the session token redacted from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = signingStages)]
-pub fn signing_stages(input: &[u8]) -> String {
+pub fn signing_stages(input: &str) -> String {
     answer(assume_role_input(input).and_then(|input| {
         Ok(request::assume_role_signing_stages(&input)?.map(|s| StagesAnswer {
             canonical_request: redact::redact(&s.canonical_request, &session_token(&input)),
@@ -284,7 +283,7 @@ pub fn signing_stages(input: &[u8]) -> String {
 /// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
 /// from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = explainSignature)]
-pub fn explain_signature(input: &[u8]) -> String {
+pub fn explain_signature(input: &str) -> String {
     answer(assume_role_input(input).and_then(|input| {
         Ok(inspect::explain_signature(&input)?.map(|mut e| {
             e.canonical_request = redact::redact(&e.canonical_request, &session_token(&input));
@@ -311,7 +310,7 @@ fn header_pairs(obj: &Args) -> Result<Vec<(String, String)>, Error> {
 /// `parseAssumeRoleResponse({ status, headers: [[name, value]...] }, body bytes)` → the result, or
 /// the service error as the `error` answer.
 #[wasm_bindgen(js_name = parseAssumeRoleResponse)]
-pub fn parse_assume_role_response(response: &[u8], body: &[u8]) -> String {
+pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
     answer((|| {
         let response = args(response, "response")?;
         let status = present(&response, "status")
@@ -324,8 +323,8 @@ pub fn parse_assume_role_response(response: &[u8], body: &[u8]) -> String {
     })())
 }
 
-fn result_arg(result: &[u8]) -> Result<AssumeRoleResult, Error> {
-    match serde_json::from_slice::<Value>(result) {
+fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
+    match serde_json::from_str::<Value>(result) {
         Ok(value @ Value::Object(_)) => {
             serde_json::from_value(value).map_err(|e| Error::input("result", e.to_string()))
         }
@@ -335,19 +334,19 @@ fn result_arg(result: &[u8]) -> Result<AssumeRoleResult, Error> {
 
 /// `toContainerCredentials(result)` → the EKS Pod Identity Agent's JSON object.
 #[wasm_bindgen(js_name = toContainerCredentials)]
-pub fn to_container_credentials(result: &[u8]) -> String {
+pub fn to_container_credentials(result: &str) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_container_credentials(&r)))
 }
 
 /// `toCredentialProcess(result)` → the `credential_process` JSON object.
 #[wasm_bindgen(js_name = toCredentialProcess)]
-pub fn to_credential_process(result: &[u8]) -> String {
+pub fn to_credential_process(result: &str) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_credential_process(&r)))
 }
 
 /// `toShellExports(result)` → `export` lines.
 #[wasm_bindgen(js_name = toShellExports)]
-pub fn to_shell_exports(result: &[u8]) -> String {
+pub fn to_shell_exports(result: &str) -> String {
     answer(result_arg(result).and_then(|r| credentials::to_shell_exports(&r)))
 }
 
@@ -359,7 +358,7 @@ pub fn backoff_delay(attempt: u32, random: f64) -> f64 {
 
 /// `clockSkew({ now, date?, code?, message? })` → the offset in ms to add to the host clock, or `null`.
 #[wasm_bindgen(js_name = clockSkew)]
-pub fn clock_skew(params: &[u8]) -> String {
+pub fn clock_skew(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let now = present(&params, "now").and_then(Value::as_f64).ok_or_else(|| Error::input("now", "must be epoch milliseconds"))?;
@@ -372,7 +371,7 @@ pub fn clock_skew(params: &[u8]) -> String {
 
 /// `redact({ text, secrets })` → text with each secret and any `x-amz-security-token:` value redacted.
 #[wasm_bindgen]
-pub fn redact(params: &[u8]) -> String {
+pub fn redact(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let text = required_string(&params, "text", "text")?;
@@ -393,7 +392,7 @@ struct AgentAnswer {
 /// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs,
 /// for an `EksAuthError`-shaped object (code, message, status, requestId, field, irrecoverable).
 #[wasm_bindgen(js_name = agentErrorResponse)]
-pub fn agent_error_response(error: &[u8]) -> String {
+pub fn agent_error_response(error: &str) -> String {
     answer((|| {
         let error = args(error, "error")?;
         let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
@@ -431,7 +430,7 @@ struct FreshnessAnswer {
 /// `credentialsFreshness({ now, fetchedAt, expiration, maxRetention? })` (all epoch/duration ms)
 /// → `{ state: 'fresh'|'renew'|'expired', renewAt }`.
 #[wasm_bindgen(js_name = credentialsFreshness)]
-pub fn credentials_freshness(params: &[u8]) -> String {
+pub fn credentials_freshness(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let now = number_prop(&params, "now")?;
@@ -456,7 +455,7 @@ pub fn error_retry_delay(random: f64) -> f64 {
 
 /// `parseToken({ token })` → the token's claims (unverified), or `InvalidInput` on `token`.
 #[wasm_bindgen(js_name = parseToken)]
-pub fn parse_token(params: &[u8]) -> String {
+pub fn parse_token(params: &str) -> String {
     answer(args(params, "params").and_then(|p| token::parse_token(&required_string(&p, "token", "token")?)))
 }
 
@@ -464,7 +463,7 @@ pub fn parse_token(params: &[u8]) -> String {
 /// token's face with a verdict and reason each, and times relative to `now`. A malformed token is
 /// not an error: that is what the checks report.
 #[wasm_bindgen(js_name = inspectToken)]
-pub fn inspect_token(params: &[u8]) -> String {
+pub fn inspect_token(params: &str) -> String {
     answer(args(params, "params").and_then(|p| {
         let token = required_string(&p, "token", "token")?;
         Ok(inspect::inspect_token(&token, instant_prop(&p, "now")?))
@@ -474,7 +473,7 @@ pub fn inspect_token(params: &[u8]) -> String {
 /// `parseIso8601({ text })` → epoch milliseconds, or `null` when `text` is not an ISO 8601
 /// date-time with seconds (`2025-11-28T15:00:00Z`, `...T16:00:00.5+01:00`; no zone means UTC).
 #[wasm_bindgen(js_name = parseIso8601)]
-pub fn parse_iso8601(params: &[u8]) -> String {
+pub fn parse_iso8601(params: &str) -> String {
     answer(args(params, "params").and_then(|p| {
         Ok(time::parse_iso8601(&string_prop(&p, "text", "text")?.unwrap_or_default()).map(|s| s * 1000.0))
     }))
