@@ -1,0 +1,25 @@
+// The size budget (issue 7): the wasm and its JS glue, gzip -9, may not grow. When a change makes
+// them smaller, lower SIZE_BUDGET to the new size in the same commit; raising it needs a commit
+// that says why. The margin covers build paths compiled into panic locations (a CI machine's
+// cargo home differs from ours), not growth.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+/** wasm + glue, gzip -9, in bytes, as measured at the last lowering (132,002), plus the margin. */
+const SIZE_BUDGET = 132_002 + 1024;
+/** Issue 7's target: where the budget is headed. */
+const TARGET = 40 * 1024;
+
+const gz = (path) => gzipSync(readFileSync(new URL(path, import.meta.url)), { level: 9 }).length;
+
+test(`wasm + JS glue stay within the size budget (${SIZE_BUDGET} bytes gzip -9; target ${TARGET})`, () => {
+  const wasm = gz('../../pkg/wasm/eks_auth_wasm_bg.wasm');
+  const glue = gz('../../pkg/wasm/eks_auth_wasm.js');
+  const total = wasm + glue;
+  assert.ok(
+    total <= SIZE_BUDGET,
+    `wasm ${wasm} + glue ${glue} = ${total} bytes gzip -9, over the budget of ${SIZE_BUDGET}: find what grew (twiggy top target/wasm32-unknown-unknown/release/eks_auth_wasm.wasm)`,
+  );
+});
