@@ -92,6 +92,7 @@ impl AssumeRoleRequest {
     /// `InvalidInput` naming the field; `InvalidConfiguration` for endpoint rule errors.
     pub fn validate(&self) -> Result<(), Error> {
         validate::cluster_name(&self.cluster_name)?;
+        validate::signing_time("now", self.now)?;
         validate::token(&self.token)?;
         if let Some(region) = &self.region {
             validate::region(region)?;

@@ -272,10 +272,14 @@ pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
         .or_else(|| body_str("code").or_else(|| body_str("Code")))
         .or_else(|| body_str("__type"))
         .filter(|t| !t.is_empty());
-    let (code, message) = match raw_type {
+    // restJson1: the type before the first `:`, after the last `#`. A type that cuts to nothing
+    // names no error: it falls back to the status, as a response without a type does.
+    let error_type = raw_type
+        .map(|t| t.split(':').next().unwrap_or(t))
+        .map(|t| t.rsplit('#').next().unwrap_or(t))
+        .filter(|t| !t.is_empty());
+    let (code, message) = match error_type {
         Some(t) => {
-            let t = t.split(':').next().unwrap_or(t);
-            let t = t.rsplit('#').next().unwrap_or(t);
             let message = body_str("message").or_else(|| body_str("Message")).unwrap_or_default();
             // A signature mismatch echoes the canonical request, session token included.
             (t.to_string(), crate::redact::redact(message, &[]))

@@ -69,7 +69,8 @@ fn server_time_from_expired(message: &str) -> Option<f64> {
     let inner = &message[message.rfind('(')? + 1..];
     let stamp = inner.split_whitespace().next()?;
     let b = stamp.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    // Text from the network: only an ASCII stamp may be sliced by byte offsets below.
+    if !stamp.is_ascii() || b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
     let iso = format!(

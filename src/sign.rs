@@ -300,6 +300,7 @@ fn sha256_hex(data: &[u8]) -> String {
 /// As [`sign`].
 pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<SigningStages, Error> {
     params.credentials.validate()?;
+    validate::signing_time("time", params.time)?;
     let url = parse_url(request.url)?;
     let amz_date = time::amz_date(params.time);
     let date = &amz_date[..8];

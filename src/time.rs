@@ -46,7 +46,7 @@ pub fn from_epoch_millis(millis: f64) -> Option<SystemTime> {
 
 /// Whole epoch seconds of a `SystemTime` (sub-seconds truncated, as SigV4 does).
 pub fn epoch_seconds(time: SystemTime) -> i64 {
-    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// `X-Amz-Date` form, `20150830T123600Z`; sub-seconds truncated.

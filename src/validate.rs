@@ -96,6 +96,15 @@ pub fn token(token: &str) -> Result<(), Error> {
     }
 }
 
+/// A signing time: 1970 to 9999 (SigV4's date cannot be written past 9999; the wasm boundary
+/// refuses such times already, Rust callers reach here).
+pub fn signing_time(field: &str, time: std::time::SystemTime) -> Result<(), Error> {
+    if crate::time::epoch_seconds(time) > crate::time::MAX_EPOCH_SECONDS {
+        return Err(Error::input(field, "must be a valid time between 1970 and 9999"));
+    }
+    Ok(())
+}
+
 /// An optional body member (`eksNodeName`, `instanceId`, `zone`): non-empty when given.
 pub fn optional_member(field: &str, value: Option<&str>) -> Result<(), Error> {
     match value {
