@@ -127,7 +127,10 @@ export class EksAuthClient {
   async #send(request, attempt, signal) {
     const signals = [signal, this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined].filter(Boolean);
     const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    this.onEvent({ type: 'request', attempt, method: request.method, url: request.url, headers: request.headers });
+    // A trace must never carry a secret: the session token header is shown as redacted.
+    const traced = { ...request.headers };
+    if (traced['x-amz-security-token'] !== undefined) traced['x-amz-security-token'] = '** redacted **';
+    this.onEvent({ type: 'request', attempt, method: request.method, url: request.url, headers: traced });
     let response, body;
     try {
       response = await this.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: combined });
