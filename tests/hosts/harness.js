@@ -47,6 +47,15 @@ export function bin(name) {
   return path;
 }
 
+/**
+ * The environment for the npm commands run here: without the `npm_*` variables an enclosing
+ * `npm test` exports (`npm_config_local_prefix` and the like must not point npm at the repository).
+ */
+export function npmEnv() {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  return { ...env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+}
+
 /** Files to copy into a temporary project: `{ 'dest/name': 'repo/relative/path' }`. */
 function copyInto(dir, files) {
   for (const [dest, source] of Object.entries(files)) {
@@ -62,7 +71,7 @@ function copyInto(dir, files) {
 export function pack() {
   const dir = mkdtempSync(join(tmpdir(), 'eks-auth-pack-'));
   const [info] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv(),
   }));
   return { dir, tarball: join(dir, info.filename), files: info.files.map((f) => f.path) };
 }
@@ -80,7 +89,7 @@ export function installProject(tarball, { name = 'app', files = {}, packageJson 
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `eks-auth-${name}`, private: true, type: 'module', ...packageJson }, null, 2)}\n`);
   copyInto(dir, files);
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], {
-    cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' },
+    cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv(),
   });
   const installed = join(dir, 'node_modules', PACKAGE.name, 'package.json');
   if (JSON.parse(readFileSync(installed, 'utf8')).version !== PACKAGE.version) throw new Error(`${installed}: not this version`);

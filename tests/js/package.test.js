@@ -11,7 +11,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { PACKAGE as pkg, bin, packedProject, root } from '../hosts/harness.js';
+import { PACKAGE as pkg, bin, npmEnv, packedProject, root } from '../hosts/harness.js';
 
 const run = promisify(execFile);
 
@@ -39,7 +39,7 @@ test('exports: types first, then workerd, deno, node, browser, default; the Node
 });
 
 test('npm pack --dry-run lists the wasm, and the package holds only what its entries reach', () => {
-  const [dry] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+  const [dry] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: npmEnv() }));
   const files = dry.files.map((f) => f.path).sort();
   assert.deepEqual(files, [...packed.files].sort(), 'the dry run lists what npm pack packs');
   assert.ok(files.includes('pkg/wasm/eks_auth_wasm_bg.wasm'), 'the .wasm is in the package');
