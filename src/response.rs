@@ -129,15 +129,6 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
     if !(200..300).contains(&response.status) {
         return Err(Error::Service(parse_error(response)));
     }
-    // The answer as the model says it is goes straight into the result; anything else (a wrong
-    // type, an ISO 8601 expiration, a duplicate member) is read member by member below, which
-    // accepts what botocore accepts and names the member at fault.
-    let object = response.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-    if let (true, Ok(result)) = (object, serde_json::from_slice::<AssumeRoleResult>(response.body)) {
-        if result.credentials.as_ref().and_then(|c| c.expiration).is_none_or(valid_timestamp) {
-            return Ok(result);
-        }
-    }
     let malformed = |message: String| Error::MalformedResponse {
         message,
         status: response.status,
