@@ -215,7 +215,7 @@ function run(args, { env = {}, timeoutMs = 60_000, onStderr } = {}) {
   return { child, done, get stderr() { return stderr; } };
 }
 
-const callerEnv = (c) => ({
+const callerEnv = (c) => (c === null ? {} : {
   AWS_ACCESS_KEY_ID: c.accessKeyId,
   AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
   ...(c.sessionToken ? { AWS_SESSION_TOKEN: c.sessionToken } : {}),
@@ -406,7 +406,13 @@ test('CLI with --debug: traces, error messages and failed runs carry no secret',
   const unassociated = await mint('cli unassociated token', { serviceAccount: 'nobody' });
   const notJwt = `NoTaJwTcLi-${b64(30).replace(/[+/=]/g, '')}`;
   secrets.add('cli malformed token', notJwt);
+  const credentialsFile = join(tmp, 'credentials');
+  writeFileSync(credentialsFile, `[secrets]\naws_access_key_id = ${CALLER.accessKeyId}\naws_secret_access_key = ${CALLER.secretAccessKey}\n`
+    + `aws_session_token = ${CALLER.sessionToken}\n`, { mode: 0o600 });
   const runs = [
+    ['success, caller from a profile in the credentials file', [...fromFile, '--profile', 'secrets'],
+      { caller: null, env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile }, expectOk: true }],
+    ['profile without credentials', [...fromFile, '--profile', 'nobody'], { caller: null, env: { AWS_SHARED_CREDENTIALS_FILE: credentialsFile } }],
     ['wrong caller secret (InvalidSignatureException echo)', [...base, '--token', token], { caller: WRONG_SECRET }],
     ['unknown caller key', [...base, '--token', token], { caller: UNKNOWN }],
     ['--no-sign-request', [...base, '--token', token, '--no-sign-request']],
