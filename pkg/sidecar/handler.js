@@ -98,6 +98,14 @@ export function createSidecarHandler(options = {}) {
   const inflight = new Map();
   /** `Host` header → undefined (served) or its 403 answer; the core decides, once per value. */
   const hostVerdicts = new Map();
+  /** Namespace and service-account names seen, each kept once (bounded). */
+  const names = new Map();
+  const intern = (name) => {
+    const known = names.get(name);
+    if (known !== undefined) return known;
+    if (names.size < 4096) names.set(name, name);
+    return name;
+  };
   /** Requests refused by the rate limit since the last line about it. */
   let limited = 0;
   let limitedLoggedAt = -Infinity;
@@ -172,7 +180,8 @@ export function createSidecarHandler(options = {}) {
       return errorAnswer(error);
     }
     const key = await sha256Hex(token);
-    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: claims.namespace, serviceAccount: claims.serviceAccount };
+    // Pods of one service account share its names: one copy each, not one per cached token.
+    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: intern(claims.namespace), serviceAccount: intern(claims.serviceAccount) };
     if (claims.podName !== undefined) who.podName = claims.podName;
     Object.assign(log, who);
 
@@ -435,9 +444,9 @@ const jsonHeaders = new Map();
 
 /**
  * An answer, ready to write: `{ status, headers, body }` (`headers` a plain object with
- * `content-length`, `body` the text: on the V8 heap at one byte a character, where a Buffer would
- * hold a slice of a shared 8 KiB pool slab for as long as the entry lives). Frozen: shared
- * between requests.
+ * `content-length`, `body` the text). Frozen: shared between requests. A cached body stays a
+ * string: one byte a character on the V8 heap, where a Buffer would add a backing store and its
+ * bookkeeping outside it, or pin a shared 8 KiB pool slab.
  */
 function jsonAnswer(body) {
   const length = byteLength(body);

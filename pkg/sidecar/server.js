@@ -116,6 +116,11 @@ export async function startSidecar(options = {}) {
     if (draining && active === 0) drained?.();
   };
 
+  /** A bug: logged by kind and place only (a message could quote what the request carried). */
+  const internalError = (error) => {
+    clientErrorLog('error', 'internal error', { code: error?.code ?? error?.name ?? 'Error', at: /\n\s+at (.*)/.exec(error?.stack ?? '')?.[1] ?? null });
+  };
+
   /** node:http → the handler's `answer` → node:http. */
   const serve = (request, response) => {
     active += 1;
@@ -123,7 +128,8 @@ export async function startSidecar(options = {}) {
     let result;
     try {
       result = answerNode(handler, request, response, limits, clientErrorLog);
-    } catch {
+    } catch (error) {
+      internalError(error);
       result = INTERNAL_ERROR;
     }
     if (result === undefined) {
@@ -131,7 +137,7 @@ export async function startSidecar(options = {}) {
     } else if (typeof result.then === 'function') {
       result.then(
         (answer) => { write(response, answer); done(); },
-        () => { write(response, INTERNAL_ERROR); done(); },
+        (error) => { internalError(error); write(response, INTERNAL_ERROR); done(); },
       );
     } else {
       write(response, result);
