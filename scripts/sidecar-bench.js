@@ -97,6 +97,17 @@ export async function sidecarBench(options = {}) {
       : summarize(await load({ url: open.url, token, connections, duration }));
     figures.loadGenerator = tool;
     figures.connections = connections;
+
+    // The floor: bare node:http answering the same bytes the same way, in its own process, right
+    // after: what this machine's Node can do at all just now.
+    const floor = await startFloor(await bodyOf(open.url, token));
+    children.push(floor);
+    const bare = tool === 'wrk'
+      ? await loadWrk({ url: floor.url, token, connections, duration })
+      : summarize(await load({ url: floor.url, token, connections, duration }));
+    figures.floorRps = bare.rps;
+    figures.floorP99Ms = bare.p99;
+    await floor.stop();
     figures.cachedRps = cached.rps;
     figures.cachedP50Ms = cached.p50;
     figures.cachedP99Ms = cached.p99;
@@ -179,6 +190,12 @@ function rowsOf(f) {
   const rows = [
     { figure: `cached answers/s, rate limit off (${f.loadGenerator}, ${f.connections} connections)`, target: `≥ ${int(T.cachedRps)}`, result: int(f.cachedRps), ok: f.cachedRps >= T.cachedRps && f.cachedNon200 === 0 },
     { figure: 'cached answers p99 (p50)', target: `≤ ${T.cachedP99Ms} ms`, result: `${f.cachedP99Ms} ms (${f.cachedP50Ms} ms)`, ok: f.cachedP99Ms <= T.cachedP99Ms },
+    {
+      figure: 'floor: bare node:http, the same answer, same load: answers/s, p99',
+      target: '(reference)',
+      result: `${int(f.floorRps)}, ${f.floorP99Ms} ms (sidecar/floor ${(f.cachedRps / f.floorRps).toFixed(2)})`,
+      ok: true,
+    },
     {
       figure: `default limit offered ${int(T.limitedRps)}/s evenly: served, 429`,
       target: 'all served',
@@ -357,6 +374,41 @@ async function steadyLoad({ url, token, rate, duration }) {
   await Promise.all(pending);
   agent.destroy();
   return { sent, statuses, seconds };
+}
+
+/** The body of one answer. */
+function bodyOf(url, token) {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { headers: { authorization: token } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => { text += chunk; });
+      res.on('end', () => resolve(text));
+    }).on('error', reject).end();
+  });
+}
+
+/** Bare node:http answering `body` as the sidecar does (same headers), in a process of its own. */
+async function startFloor(body) {
+  const source = `
+    import { createServer } from 'node:http';
+    const body = ${JSON.stringify(body)};
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+    const server = createServer((request, response) => { response.writeHead(200, headers); response.end(body); });
+    server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
+    process.on('SIGTERM', () => process.exit(0));`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', source], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [chunk] = await once(child.stdout, 'data');
+  const exited = once(child, 'exit');
+  return {
+    url: `http://127.0.0.1:${String(chunk).trim()}${'/v1/credentials'}`,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
 }
 
 /** One GET; resolves to the status. */

@@ -55,16 +55,32 @@ export interface SidecarHandlerOptions {
   now?: () => number;
   /** Jitter source in [0, 1) for `errorRetryDelay`. Default `Math.random`. */
   random?: () => number;
-  logger?: (record: LogRecord) => void;
+  /** Receives every record; with a `level` property (as `jsonLogger`'s), records below it are not built. */
+  logger?: ((record: LogRecord) => void) & { level?: LogRecord['level'] };
   metrics?: Partial<SidecarMetrics>;
   /** Answer within this many ms (500 `TimeoutError` if EKS Auth is slower; its answer still lands
    * in the cache). Default 900 (JS v3 `fromHttp` waits 1 s, botocore 2 s); 0 = wait. */
   answerWithinMs?: number;
 }
 
+/** An answer ready to write; shared between requests, never to be modified. */
+export interface Answer {
+  readonly status: number;
+  /** Lower-case names, `content-length` included. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Uint8Array;
+}
+
 /** `(request) => response`, plus bookkeeping for tests and shutdown. */
 export interface SidecarHandler {
   (request: Request): Promise<Response>;
+  /**
+   * The same decision for hosts that write their own responses (node:http in `startSidecar`):
+   * `path` without the query, `host` the `Host` header, `token` the `Authorization` header ('' when
+   * absent). A cached answer comes back synchronously, without parsing or hashing the token; a miss
+   * as a promise. Never rejects.
+   */
+  answer(method: string, path: string, host: string | undefined, token: string): Answer | Promise<Answer>;
   /** Resolves once no upstream call is in flight (background renewals included). */
   idle(): Promise<void>;
   /** Aborts upstream calls in flight; no more background renewals. */
@@ -111,14 +127,36 @@ export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   /** `/healthz`, `/readyz`. Default `127.0.0.1`:2703. */
   probeHost?: string;
   probePort?: number;
-  /** `/metrics` (and the probes). Default `0.0.0.0`:2705, as the agent. */
+  /** `/metrics` (and the probes). Default `127.0.0.1`:2705 (the agent's is `0.0.0.0`). */
   metricsHost?: string;
   metricsPort?: number;
   /** Registry for the metrics; default a private one. */
   registry?: Registry;
   /** How long `close()` lets requests in flight finish. Default 30 000 ms. */
   drainTimeoutMs?: number;
+  /** Request headers larger than this → 431. Default 16 KiB. */
+  maxHeaderSize?: number;
+  /** Headers not complete within this → 408 and the connection closed (idle new connections too). Default 10 000. */
+  headersTimeoutMs?: number;
+  /** A request not complete within this → 408. Default 30 000. */
+  requestTimeoutMs?: number;
+  /** Idle keep-alive connections closed after this. Default 5 000. */
+  keepAliveTimeoutMs?: number;
+  /** A declared body over this → 413; a longer chunked body cuts the connection. Default 16 KiB. */
+  maxBodyBytes?: number;
 }
+
+/** The client limits' defaults. */
+export declare const CLIENT_LIMITS: Readonly<{
+  maxHeaderSize: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxBodyBytes: number;
+}>;
+
+/** Whether every address in `hosts` is loopback (`127.0.0.0/8`, `::1`, `localhost`; wildcards are not). */
+export declare function loopbackOnly(hosts: string[]): boolean;
 
 export interface Sidecar {
   /** `http://<first host>:<port>/v1/credentials`: the value for `AWS_CONTAINER_CREDENTIALS_FULL_URI`. */
@@ -127,6 +165,10 @@ export interface Sidecar {
   readonly urls: string[];
   readonly hosts: string[];
   readonly port: number;
+  /** Every bound address (`host:port`) by role, as the start-up line names them. */
+  readonly addresses: { credentials: string[]; probes: string; metrics: string };
+  /** Whether nothing (credentials, probes, metrics) is bound beyond loopback. */
+  readonly loopbackOnly: boolean;
   readonly probePort: number;
   /** `http://<probe host>:<probe port>` (append `/healthz` or `/readyz`). */
   readonly probeUrl: string;
@@ -169,8 +211,11 @@ export declare function parseSidecarArgs(
   io?: { env?: Record<string, string | undefined> },
 ): { help: true } | { help: false; logLevel: 'debug' | 'info' | 'warn' | 'error'; options: SidecarOptions & { clusterName: string; hosts: string[] } };
 
-/** JSON lines `{"time","level","msg",...}` at or above `level` on `stream`. */
-export declare function jsonLogger(stream: NodeJS.WritableStream, level?: LogRecord['level']): (record: LogRecord) => void;
+/**
+ * JSON lines `{"time","level","msg",...}` at or above `level` on `stream`; the function's `level`
+ * says so, and the handler builds no record below it (cache hits are `debug`).
+ */
+export declare function jsonLogger(stream: NodeJS.WritableStream, level?: LogRecord['level']): ((record: LogRecord) => void) & { level: LogRecord['level'] };
 
 /**
  * Runs `eks-auth sidecar` with the arguments after `sidecar`. Resolves to the exit code: 0 after

@@ -10,5 +10,5 @@
  * await sidecar.close();
  */
 export { CREDENTIALS_PATH, DEFAULTS, createSidecarHandler } from './handler.js';
-export { DEFAULT_PORTS, createSidecarMetrics, startSidecar } from './server.js';
+export { CLIENT_LIMITS, DEFAULT_PORTS, createSidecarMetrics, loopbackOnly, startSidecar } from './server.js';
 export { USAGE, SidecarUsageError, envName, jsonLogger, parseGoDuration, parseSidecarArgs, runSidecarCli } from './cli.js';

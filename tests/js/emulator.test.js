@@ -316,6 +316,28 @@ describe('AssumeRoleForPodIdentity', () => {
     assert.equal(response.json.credentials.expiration, T0 / 1000 + 3540);
   });
 
+  test('issuedCredentials: whom each credential went to (the token\'s jti), and what was issued', async () => {
+    const token = await emulator.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'pod-issued' });
+    const { jti } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+    const response = await sendSigned(emulator, { body: tokenBody(token) });
+    const { credentials } = response.json;
+    assert.deepEqual(emulator.issuedCredentials(credentials.accessKeyId), {
+      tokenId: jti,
+      cluster: CLUSTER,
+      namespace: 'default',
+      serviceAccount: 'my-sa',
+      podName: 'pod-issued',
+      associationId: 'a-abcdefghijklmnop1',
+      roleArn: ROLE_ARN,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      expiration: credentials.expiration,
+      issuedAt: T0,
+    });
+    assert.ok(Object.isFrozen(emulator.issuedCredentials(credentials.accessKeyId)));
+    assert.equal(emulator.issuedCredentials('ASIANEVERISSUED0000'), undefined);
+  });
+
   test('minted token: RS256, 40-hex kid, EKS claims, 24 h lifetime', async () => {
     const token = await emulator.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'my-pod' });
     assert.deepEqual(decodeProtectedHeader(token), { alg: 'RS256', kid: emulator.kid });
@@ -403,6 +425,30 @@ describe('AssumeRoleForPodIdentity', () => {
   test('a path outside the operation: 404 UnknownOperationException', async () => {
     const response = await sendSigned(emulator, { body: tokenBody('a.b.c'), path: '/clusters/my-cluster/other' });
     assertError(response, 404, 'UnknownOperationException');
+  });
+});
+
+describe('issued credentials', () => {
+  test('credentialsLifetimeSeconds replaces the 6 h; issuedRecords bounds the memory, oldest first', () => withEmulator({
+    region: REGION, callers: [CALLER], now: () => T0, credentialsLifetimeSeconds: 40, issuedRecords: 2,
+    associations: [{ cluster: CLUSTER, namespace: 'default', serviceAccount: 'my-sa', roleArn: ROLE_ARN }],
+  }, async (emulator) => {
+    const token = await emulator.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'p' });
+    const keys = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await sendSigned(emulator, { body: tokenBody(token) });
+      assert.equal(response.json.credentials.expiration, T0 / 1000 + 40);
+      keys.push(response.json.credentials.accessKeyId);
+    }
+    assert.equal(emulator.issuedCredentials(keys[0]), undefined);
+    assert.ok(emulator.issuedCredentials(keys[1]));
+    assert.ok(emulator.issuedCredentials(keys[2]));
+  }));
+
+  test('bad settings are refused at start', async () => {
+    await assert.rejects(startEmulator({ credentialsLifetimeSeconds: 0 }), /credentialsLifetimeSeconds/);
+    await assert.rejects(startEmulator({ credentialsLifetimeSeconds: 1.5 }), /credentialsLifetimeSeconds/);
+    await assert.rejects(startEmulator({ issuedRecords: -1 }), /issuedRecords/);
   });
 });
 

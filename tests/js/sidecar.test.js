@@ -451,6 +451,45 @@ describe('handler in process', () => {
     for (let i = 0; i < 600; i++) assert.equal((await off(sdkRequest(''))).status, 400);
   });
 
+  test('the hot path: a cached answer comes back at once, the same frozen answer, no record built at info', async (t) => {
+    const records = [];
+    const logger = (record) => records.push(record);
+    logger.level = 'info';
+    const w = await world(t, { handler: { logger } });
+    const token = await w.mint('team-a', 'app-a', 'hot');
+    const first = w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1:2706', token);
+    assert.equal(typeof first.then, 'function', 'a miss is a promise');
+    const answer = await first;
+    assert.equal(answer.status, 200);
+    assert.ok(Object.isFrozen(answer));
+    const logged = records.length;
+    const again = w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1:2706', token);
+    assert.equal(again, answer, 'a hit is the entry\'s own answer, synchronously');
+    for (let i = 0; i < 100; i++) w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1:2706', token);
+    assert.equal(records.length, logged, 'hits are debug: nothing built at info');
+    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 101);
+    // The same answer through the web handler, byte for byte.
+    const web = await call(w.handler, token);
+    assert.equal(web.text, answer.body.toString());
+    assert.equal(web.headers.get('content-length'), answer.headers['content-length']);
+    // Other requests the hot path settles at once too.
+    assert.equal(w.handler.answer('GET', '/', '127.0.0.1', token).status, 404);
+    assert.equal(w.handler.answer('GET', CREDENTIALS_PATH, 'evil.example', token).status, 403);
+    assert.equal(received(w), 1);
+  });
+
+  test('a token not among the last 256 seen is found again through its hash (no new upstream call)', async (t) => {
+    const w = await world(t);
+    const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => w.mint('team-a', 'app-a', `pod-${i}`)));
+    for (const token of tokens) assert.equal((await call(w.handler, token)).status, 200);
+    assert.equal(received(w), 300);
+    const first = w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1', tokens[0]);
+    assert.equal(typeof first.then, 'function', 'no longer in the token map: parsed and hashed');
+    assert.equal((await first).status, 200);
+    assert.equal(received(w), 300);
+    assert.equal(typeof w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1', tokens[0]).then, 'undefined', 'then found at once again');
+  });
+
   test('options are checked at creation', async (t) => {
     const w = await world(t);
     assert.throws(() => createSidecarHandler({ clusterName: CLUSTER }), { name: 'EksAuthError', field: 'client' });
