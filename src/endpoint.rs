@@ -132,6 +132,11 @@ fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
     if authority.contains('@') {
         return Err(bad("must not carry user information"));
     }
+    if !is_rfc3986_path(path) {
+        // fetch (WHATWG URL) would rewrite such a path (`\` to `/`, `"<>{}` and backtick
+        // percent-encoded) after it was signed, and the service would see another path.
+        return Err(bad("path may hold only RFC 3986 path characters and %XX escapes (percent-encode the rest)"));
+    }
     let (host, port) = split_host_port(authority).ok_or_else(|| bad("has no valid host"))?;
     if let Some(port) = port {
         if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65535) {
@@ -151,6 +156,28 @@ fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
         authority,
         path_prefix: path.trim_end_matches('/').to_string(),
     })
+}
+
+/// Whether `path` is made of RFC 3986 path characters (unreserved, sub-delims, `:`, `@`, `/`) and
+/// well-formed `%XX` escapes: what every URL parser sends as written.
+fn is_rfc3986_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                if !(i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit()) {
+                    return false;
+                }
+                i += 3;
+                continue;
+            }
+            c if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/".contains(&c) => {}
+            _ => return false,
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Host and optional port of `host[:port]` or `[v6][:port]`; `None` when the host is empty or invalid.
@@ -239,6 +266,16 @@ mod tests {
         assert_eq!(e("http://localhost:80/x").unwrap().url(), "http://localhost/x");
         assert_eq!(e("http://[::1]:9000").unwrap().authority, "[::1]:9000");
         for bad in ["http://example.com", "ftp://x", "example.com", "https://", "https://a:0", "https://a:x", "https://a/b?c", "https://u@a", "https://a b"] {
+            assert_eq!(e(bad).unwrap_err().field(), Some("endpoint"), "{bad}");
+        }
+    }
+
+    /// Paths fetch would rewrite after signing are refused; escapes and sub-delims pass as written.
+    #[test]
+    fn custom_endpoint_paths_are_sent_as_signed() {
+        let e = |s| resolve_endpoint(&EndpointParams { region: None, use_fips: false, endpoint: Some(s) });
+        assert_eq!(e("https://a.example/x%2Fy/p;v=1/~u@h:1").unwrap().url(), "https://a.example/x%2Fy/p;v=1/~u@h:1");
+        for bad in ["https://a/b\\c", "https://a/b\"c", "https://a/<b>", "https://a/{b}", "https://a/b`c", "https://a/b%zz", "https://a/b%2", "https://a/b|c"] {
             assert_eq!(e(bad).unwrap_err().field(), Some("endpoint"), "{bad}");
         }
     }

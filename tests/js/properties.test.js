@@ -203,12 +203,11 @@ test('over the wire: the emulator verifies (with @smithy/signature-v4) every req
   t.diagnostic(`${runs} requests sent`);
 });
 
-// Found by probing the over-the-wire property with more path characters: the core accepts a custom
-// endpoint whose path holds characters fetch (WHATWG URL) rewrites — `"`, `<`, `>`, `{`, `}` and a
-// backtick are percent-encoded, `\` becomes `/` — and signs the path as given, so the service sees
-// another path and answers InvalidSignatureException. Either the core refuses them (InvalidInput on
-// `endpoint`, as it refuses spaces) or signs the path fetch will send. Reported; a TODO until then.
-test('custom endpoint paths that fetch rewrites are refused or signed as sent', { todo: 'src/endpoint.rs accepts them (reported)' }, async () => {
+// Found by probing the over-the-wire property with more path characters: a custom endpoint whose
+// path holds characters fetch (WHATWG URL) rewrites — `"`, `<`, `>`, `{`, `}` and a backtick are
+// percent-encoded, `\` becomes `/` — was signed as given, so the service saw another path and
+// answered InvalidSignatureException. The core now refuses them (InvalidInput on `endpoint`).
+test('custom endpoint paths that fetch rewrites are refused or signed as sent', async () => {
   const caller = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
   const emulatorWithCaller = await startEmulator({ region: 'us-west-2', clusters: ['c'], callers: [caller], signingKey: SIGNING_KEY });
   try {
