@@ -146,8 +146,8 @@ export async function runSoak(options = {}) {
   sample();
   agent.destroy();
   await sidecar.handler.idle();
-  const outcomes = emulator.stats.outcomes;
-  const received = emulator.stats.received;
+  const { outcomes, received, delayed } = emulator.stats;
+  const cached = sidecar.handler.cacheSize;
   await sidecar.close();
   await emulator.close();
 
@@ -172,7 +172,8 @@ export async function runSoak(options = {}) {
     latencyMs: { p50: pct(50), p99: pct(99), max: pct(100) },
     wrongAnswers: wrong.length,
     wrongExamples: [...new Set(wrong)].slice(0, 5),
-    upstream: { calls: upstream.calls, attempts: upstream.attempts, retries, budget, maxAttempts, maxAttemptsPerCall: upstream.maxAttempt, overlaps: upstream.overlaps, received, outcomes },
+    upstream: { calls: upstream.calls, attempts: upstream.attempts, retries, budget, maxAttempts, maxAttemptsPerCall: upstream.maxAttempt, overlaps: upstream.overlaps, received, delayed, outcomes },
+    cached,
     recovery: { faultsOffAt: faultSeconds, lastErrorAfterS: lastError - faultSeconds, errorsAfterGrace, graceSeconds },
     memory: { startRss: rss[0], peakRss: peak(rss), endRss: rss.at(-1), peakHeapUsed: heapPeak, lastThirdOverFirst: growth },
   };
@@ -187,6 +188,7 @@ export async function runSoak(options = {}) {
   for (const fault of ['ThrottlingException', 'InternalServerException', 'ServiceUnavailableException', 'drop', 'garbage']) {
     if (!(outcomes[fault] > 0)) failures.push(`the emulator never injected ${fault}`);
   }
+  if (!(delayed > 0)) failures.push('the emulator never delayed a call beyond the timeout');
   return { ok: failures.length === 0, failures, report };
 }
 
@@ -200,9 +202,9 @@ export function formatSoak({ report: r, failures }) {
     `latency ms: p50 ${r.latencyMs.p50.toFixed(1)} p99 ${r.latencyMs.p99.toFixed(1)} max ${r.latencyMs.max.toFixed(1)}`,
     `wrong answers: ${r.wrongAnswers} (must be 0)${r.wrongExamples.length ? `: ${r.wrongExamples.join('; ')}` : ''}`,
     `upstream: ${u.calls} calls, ${u.attempts} attempts, ${u.retries} retries (budget ${u.budget}: ${u.maxAttempts} attempts a call), at most ${u.maxAttemptsPerCall} attempts a call, ${u.overlaps} overlapping calls for one token (must be 0)`,
-    `emulator: ${u.received} requests: ${Object.entries(u.outcomes).map(([o, n]) => `${o}×${n}`).join(' ')}`,
+    `emulator: ${u.received} requests: ${Object.entries(u.outcomes).map(([o, n]) => `${o}×${n}`).join(' ')}; ${u.delayed} delayed beyond the client's timeout`,
     `recovery: faults off at ${r.recovery.faultsOffAt.toFixed(0)} s, last error answer ${r.recovery.lastErrorAfterS.toFixed(1)} s later, ${r.recovery.errorsAfterGrace} after ${r.recovery.graceSeconds} s (must be 0)`,
-    `memory: peak RSS ${mib(r.memory.peakRss)} MiB (start ${mib(r.memory.startRss)}, end ${mib(r.memory.endRss)}; sidecar, emulator and clients in one process), peak heap ${mib(r.memory.peakHeapUsed)} MiB, last third / first third ${r.memory.lastThirdOverFirst.toFixed(2)} (must be ≤ 1.5)`,
+    `memory: ${r.cached} credentials cached at the end; peak RSS ${mib(r.memory.peakRss)} MiB (start ${mib(r.memory.startRss)}, end ${mib(r.memory.endRss)}; sidecar, emulator and clients in one process), peak heap ${mib(r.memory.peakHeapUsed)} MiB, last third / first third ${r.memory.lastThirdOverFirst.toFixed(2)} (must be ≤ 1.5)`,
     failures.length ? `FAILED: ${failures.join('; ')}` : 'ok',
   ].join('\n');
 }
