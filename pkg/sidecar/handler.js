@@ -115,6 +115,7 @@ export function createSidecarHandler(options = {}) {
    */
   const aborters = new Set();
   let closed = false;
+  const closedReason = () => new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
 
   /**
    * The answer to one request: an `Answer`, synchronously when it is at hand (other paths, rate
@@ -133,7 +134,7 @@ export function createSidecarHandler(options = {}) {
     const denied = hostVerdict(host);
     if (denied !== undefined) {
       metrics.httpResponse(403);
-      logger({ level: 'info', msg: 'credentials request', method, host: echoHost(host), status: 403 });
+      logger({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403 });
       return denied;
     }
     const entry = recent.get(token);
@@ -227,6 +228,7 @@ export function createSidecarHandler(options = {}) {
       const fetchedAt = now();
       let result;
       const aborter = new AbortController();
+      if (closed) aborter.abort(closedReason());
       aborters.add(aborter);
       try {
         result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: aborter.signal });
@@ -420,7 +422,7 @@ export function createSidecarHandler(options = {}) {
     close: {
       value: async () => {
         closed = true;
-        const reason = new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
+        const reason = closedReason();
         for (const aborter of aborters) aborter.abort(reason);
         await handler.idle();
       },

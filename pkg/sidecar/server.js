@@ -311,7 +311,7 @@ const BODY_TOO_LARGE = Object.freeze({
 /**
  * One request: the headers the handler needs, read from the raw list (first value wins, as Go's
  * `Header.Get`; a second `Host` is refused, as Go's server does), the body limit, then the
- * handler's answer (or a promise of it). undefined when the connection was cut.
+ * handler's answer (or a promise of it).
  */
 function answerNode(handler, request, response, limits, clientErrorLog) {
   const raw = request.rawHeaders;
