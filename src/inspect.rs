@@ -288,7 +288,7 @@ pub struct SignatureExplanation {
     pub string_to_sign: String,
     /// The hex signature the stages lead to.
     pub signature: String,
-    /// The `Authorization` header of the signed request itself (aws-sigv4's signature).
+    /// The `Authorization` header of the signed request itself (tests hold it to aws-sigv4's full signer).
     pub authorization: String,
     /// Whether the stages lead to exactly that header: what is shown is what is sent.
     pub matches_request: bool,

@@ -8,6 +8,11 @@ use eks_auth_wasm::time;
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
+#[path = "support/reference_signer.rs"]
+mod reference_signer;
+use eks_auth_wasm::sign::{HttpRequest, SigningParams};
+use reference_signer::reference_sign;
+
 // ---- tokens ---------------------------------------------------------------------------------
 
 fn base64url(bytes: &[u8]) -> String {
@@ -224,8 +229,18 @@ fn explained_signature_is_the_signed_requests_on_every_botocore_vector() {
             let explained = explain_signature(&input).unwrap().unwrap_or_else(|| panic!("{id}: signed"));
             let request = build_assume_role_request(&input).unwrap();
             let authorization = &request.headers.iter().find(|(n, _)| n == "authorization").unwrap().1;
-            // aws-sigv4's Authorization, as sent, ends with the explained signature.
+            // The Authorization sent ends with the explained signature...
             assert!(authorization.ends_with(&format!("Signature={}", explained.signature)), "{id}");
+            // ... which aws-sigv4's full HTTP signer produces for the same request.
+            let credentials = input.credentials.clone().unwrap();
+            let params = SigningParams::new(&credentials, input.region.as_deref().unwrap(), "eks-auth", input.now);
+            let http = HttpRequest {
+                method: "POST",
+                url: &request.url,
+                headers: &[("content-type", "application/json")],
+                body: request.body.as_bytes(),
+            };
+            assert_eq!(reference_sign(&http, &params).unwrap().signature, explained.signature, "{id}: aws-sigv4");
             assert_eq!(&explained.authorization, authorization, "{id}");
             assert!(explained.matches_request, "{id}");
             // And both are botocore's.
