@@ -199,7 +199,7 @@ row('parse a 200 response, median µs', parse.ours.toFixed(1), `JSON.parse alone
 // ---- the sidecar ---------------------------------------------------------------------------------
 if (!opts['no-sidecar']) {
   const { sidecarBench } = await import('./sidecar-bench.js');
-  const { rows: sidecarRows } = await sidecarBench({ duration: opts.quick ? 3 : 10, log: () => {} });
+  const { rows: sidecarRows } = await sidecarBench({ duration: opts.quick ? 3 : 10, ...(opts.quick ? { wideConnections: 0 } : {}), log: () => {} });
   for (const r of sidecarRows) row(`sidecar: ${r.figure}`, r.result, '', '', r.target, r.ok);
 }
 
