@@ -132,7 +132,9 @@ pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<Sig
         headers.push(("x-amz-security-token".to_string(), token.clone()));
     }
     if params.sign_payload_header {
-        headers.push(("x-amz-content-sha256".to_string(), sha256_hex(request.body)));
+        // The payload hash is the canonical request's last line: hashed once.
+        let payload_hash = stages.canonical_request.rsplit('\n').next().unwrap_or_default();
+        headers.push(("x-amz-content-sha256".to_string(), payload_hash.to_string()));
     }
     headers.push(("authorization".to_string(), stages.authorization));
     Ok(SignedHeaders { headers, signature: stages.signature })
