@@ -2,14 +2,16 @@
 //! and the explained signature is the one the signed request carries — on every botocore vector.
 
 use eks_auth_wasm::inspect::{explain_signature, inspect_token, CheckStatus, TokenInspection, CHECKS};
-use eks_auth_wasm::request::{build_assume_role_request, AssumeRoleRequest};
-use eks_auth_wasm::sign::Credentials;
+use eks_auth_wasm::request::build_assume_role_request;
 use eks_auth_wasm::time;
 use serde_json::{json, Value};
 use std::time::SystemTime;
 
 #[path = "support/reference_signer.rs"]
 mod reference_signer;
+#[path = "support/vectors.rs"]
+mod vectors;
+use vectors::{input_of, load};
 use eks_auth_wasm::sign::{HttpRequest, SigningParams};
 use reference_signer::reference_sign;
 
@@ -185,38 +187,6 @@ fn malformed_tokens_are_reported_not_refused() {
 
 // ---- signatures ------------------------------------------------------------------------------
 
-fn load(file: &str) -> Value {
-    let path = format!("{}/tests/data/eks-auth/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn opt(v: &Value) -> Option<String> {
-    v.as_str().map(String::from)
-}
-
-/// A vector's input, as tests/vectors.rs reads it (time from the microseconds, floored to ms).
-fn input_of(input: &Value) -> AssumeRoleRequest {
-    let millis = input["time"]["epochMicros"]
-        .as_f64()
-        .map(|us| (us / 1000.0).floor())
-        .unwrap_or_else(|| input["time"]["epochMillis"].as_f64().unwrap());
-    AssumeRoleRequest {
-        region: opt(&input["region"]),
-        cluster_name: input["clusterName"].as_str().unwrap().into(),
-        token: input["token"].as_str().unwrap().into(),
-        credentials: Some(Credentials {
-            access_key_id: input["accessKeyId"].as_str().unwrap().into(),
-            secret_access_key: input["secretAccessKey"].as_str().unwrap().into(),
-            session_token: opt(&input["sessionToken"]),
-        }),
-        now: time::from_epoch_millis(millis).unwrap(),
-        use_fips: input["useFips"].as_bool().unwrap_or(false),
-        endpoint: opt(&input["endpoint"]),
-        eks_node_name: opt(&input["eksNodeName"]),
-        instance_id: opt(&input["instanceId"]),
-        zone: opt(&input["zone"]),
-    }
-}
 
 #[test]
 fn explained_signature_is_the_signed_requests_on_every_botocore_vector() {

@@ -2,47 +2,18 @@
 //! byte-identical requests for botocore's inputs, and botocore's reading of every response.
 
 use eks_auth_wasm::credentials::{to_container_credentials, to_credential_process};
-use eks_auth_wasm::request::{assume_role_signing_stages, build_assume_role_request, AssumeRoleRequest};
+use eks_auth_wasm::request::{assume_role_signing_stages, build_assume_role_request};
 use eks_auth_wasm::response::{parse_assume_role_response, HttpResponse};
-use eks_auth_wasm::sign::{sign, Credentials, HttpRequest, SigningParams};
-use eks_auth_wasm::time;
+use eks_auth_wasm::sign::{sign, HttpRequest, SigningParams};
 use serde_json::Value;
 
 #[path = "support/reference_signer.rs"]
 mod reference_signer;
+#[path = "support/vectors.rs"]
+mod vectors;
+use vectors::{input_of, load};
 use reference_signer::reference_sign;
 
-fn load(file: &str) -> Value {
-    let path = format!("{}/tests/data/eks-auth/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn opt(v: &Value) -> Option<String> {
-    v.as_str().map(String::from)
-}
-
-fn input_of(input: &Value) -> AssumeRoleRequest {
-    let millis = input["time"]["epochMicros"]
-        .as_f64()
-        .map(|us| (us / 1000.0).floor())
-        .unwrap_or_else(|| input["time"]["epochMillis"].as_f64().unwrap());
-    AssumeRoleRequest {
-        region: opt(&input["region"]),
-        cluster_name: input["clusterName"].as_str().unwrap().into(),
-        token: input["token"].as_str().unwrap().into(),
-        credentials: Some(Credentials {
-            access_key_id: input["accessKeyId"].as_str().unwrap().into(),
-            secret_access_key: input["secretAccessKey"].as_str().unwrap().into(),
-            session_token: opt(&input["sessionToken"]),
-        }),
-        now: time::from_epoch_millis(millis).unwrap(),
-        use_fips: input["useFips"].as_bool().unwrap_or(false),
-        endpoint: opt(&input["endpoint"]),
-        eks_node_name: opt(&input["eksNodeName"]),
-        instance_id: opt(&input["instanceId"]),
-        zone: opt(&input["zone"]),
-    }
-}
 
 fn check_botocore_vector(vector: &Value) {
     let id = vector["id"].as_str().unwrap();
