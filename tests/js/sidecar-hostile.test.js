@@ -12,13 +12,13 @@ import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EksAuthClient } from '../../pkg/node.js';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { loopbackOnly } from '../../pkg/sidecar/server.js';
 import { CREDENTIALS_PATH, runSidecarCli, startSidecar } from '../../pkg/sidecar/index.js';
 import { jtiOf, wrongAnswer } from '../../scripts/soak.js';
+import { capture, waitForLine } from './support/logs.js';
 
 const REGION = 'us-west-2';
 const CLUSTER = 'hostile';
@@ -492,27 +492,4 @@ function seeded(seed) {
   };
 }
 
-function capture() {
-  let data = '';
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      data += chunk;
-      callback();
-    },
-  });
-  return { stream, text: () => data };
-}
 
-async function waitForLine(text, predicate) {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    for (const line of text().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      let record;
-      try { record = JSON.parse(line); } catch { continue; }
-      if (predicate(record)) return record;
-    }
-    await sleep(20);
-  }
-  throw new Error(`no matching line in:\n${text()}`);
-}

@@ -12,13 +12,13 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
 import {
   EksAuthClient, agentErrorResponse, errorRetryDelay, parseToken, toContainerCredentials,
 } from '../../pkg/node.js';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
+import { capture, waitForLine } from './support/logs.js';
 import {
   CREDENTIALS_PATH, createSidecarHandler, parseGoDuration, parseSidecarArgs, runSidecarCli, startSidecar,
 } from '../../pkg/sidecar/index.js';
@@ -874,28 +874,4 @@ describe('CLI', () => {
   });
 });
 
-function capture() {
-  let data = '';
-  const stream = new Writable({
-    write(chunk, _encoding, callback) {
-      data += chunk;
-      callback();
-    },
-  });
-  return { stream, text: () => data };
-}
 
-/** Polls `text()` (JSON lines) until a record matches; fails after 10 s. */
-async function waitForLine(text, predicate) {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    for (const line of text().split('\n')) {
-      if (!line.startsWith('{')) continue;
-      let record;
-      try { record = JSON.parse(line); } catch { continue; }
-      if (predicate(record)) return record;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no matching line in:\n${text()}`);
-}
