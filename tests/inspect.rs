@@ -12,8 +12,7 @@ mod reference_signer;
 #[path = "support/vectors.rs"]
 mod vectors;
 use vectors::{input_of, load};
-use eks_auth_wasm::sign::{HttpRequest, SigningParams};
-use reference_signer::reference_sign;
+use reference_signer::reference_sign_built;
 
 // ---- tokens ---------------------------------------------------------------------------------
 
@@ -202,15 +201,7 @@ fn explained_signature_is_the_signed_requests_on_every_botocore_vector() {
             // The Authorization sent ends with the explained signature...
             assert!(authorization.ends_with(&format!("Signature={}", explained.signature)), "{id}");
             // ... which aws-sigv4's full HTTP signer produces for the same request.
-            let credentials = input.credentials.clone().unwrap();
-            let params = SigningParams::new(&credentials, input.region.as_deref().unwrap(), "eks-auth", input.now);
-            let http = HttpRequest {
-                method: "POST",
-                url: &request.url,
-                headers: &[("content-type", "application/json")],
-                body: request.body.as_bytes(),
-            };
-            assert_eq!(reference_sign(&http, &params).unwrap().signature, explained.signature, "{id}: aws-sigv4");
+            assert_eq!(reference_sign_built(&input, &request).signature, explained.signature, "{id}: aws-sigv4");
             assert_eq!(&explained.authorization, authorization, "{id}");
             assert!(explained.matches_request, "{id}");
             // And both are botocore's.

@@ -12,7 +12,7 @@ mod reference_signer;
 #[path = "support/vectors.rs"]
 mod vectors;
 use vectors::{input_of, load};
-use reference_signer::reference_sign;
+use reference_signer::{reference_sign, reference_sign_built};
 
 
 fn check_botocore_vector(vector: &Value) {
@@ -52,15 +52,7 @@ fn check_botocore_vector(vector: &Value) {
     assert_eq!(stages.authorization, auth.1);
 
     // The same request through aws-sigv4's full HTTP signer gives the same signature.
-    let credentials = input.credentials.clone().unwrap();
-    let params = SigningParams::new(&credentials, input.region.as_deref().unwrap(), "eks-auth", input.now);
-    let http = HttpRequest {
-        method: "POST",
-        url: &request.url,
-        headers: &[("content-type", "application/json")],
-        body: request.body.as_bytes(),
-    };
-    let reference = reference_sign(&http, &params).unwrap();
+    let reference = reference_sign_built(&input, &request);
     assert_eq!(reference.header("authorization"), Some(auth.1.as_str()), "{id} aws-sigv4's full signer");
 }
 

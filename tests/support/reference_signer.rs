@@ -7,6 +7,7 @@ use aws_sigv4::http_request::{
     SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
+use eks_auth_wasm::request::{AssumeRoleRequest, SignedRequest};
 use eks_auth_wasm::sign::{HttpRequest, SigningParams};
 
 /// What `aws-sigv4` adds to the request: lowercase `(name, value)` pairs, and the signature.
@@ -63,4 +64,18 @@ pub fn reference_sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
     let (added, _) = instructions.into_parts();
     let headers = added.iter().map(|h| (h.name().to_ascii_lowercase(), h.value().to_string())).collect();
     Ok(ReferenceSigned { headers, signature })
+}
+
+/// The request the core built for `input`, signed again by `aws-sigv4`'s full HTTP signer.
+#[allow(dead_code)] // not every test file that includes this module signs built requests
+pub fn reference_sign_built(input: &AssumeRoleRequest, request: &SignedRequest) -> ReferenceSigned {
+    let credentials = input.credentials.clone().expect("a signed input");
+    let params = SigningParams::new(&credentials, input.region.as_deref().expect("a region"), "eks-auth", input.now);
+    let http = HttpRequest {
+        method: "POST",
+        url: &request.url,
+        headers: &[("content-type", "application/json")],
+        body: request.body.as_bytes(),
+    };
+    reference_sign(&http, &params).expect("aws-sigv4 signs what the core signed")
 }
