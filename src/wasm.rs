@@ -120,12 +120,21 @@ fn credentials_prop(obj: &Args) -> Result<Option<Credentials>, Error> {
         Some(Value::Object(c)) => c,
         Some(_) => return Err(Error::input("credentials", "must be an object")),
     };
-    Ok(Some(Credentials {
-        access_key_id: required_string(c, "accessKeyId", "credentials.accessKeyId")?,
-        secret_access_key: required_string(c, "secretAccessKey", "credentials.secretAccessKey")?,
-        // An empty session token is how unset environment variables often arrive: treat it as absent.
-        session_token: string_prop(c, "sessionToken", "credentials.sessionToken")?.filter(|t| !t.is_empty()),
-    }))
+    Ok(Some(caller_credentials(
+        required_string(c, "accessKeyId", "credentials.accessKeyId")?,
+        required_string(c, "secretAccessKey", "credentials.secretAccessKey")?,
+        string_prop(c, "sessionToken", "credentials.sessionToken")?,
+    )))
+}
+
+fn caller_credentials(access_key_id: String, secret_access_key: String, session_token: Option<String>) -> Credentials {
+    // An empty session token is how unset environment variables often arrive: treat it as absent.
+    Credentials { access_key_id, secret_access_key, session_token: session_token.filter(|t| !t.is_empty()) }
+}
+
+/// Epoch milliseconds as the signing time, naming `key` when out of range.
+fn instant(key: &str, millis: f64) -> Result<SystemTime, Error> {
+    time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
 }
 
 /// An instant: epoch milliseconds (`pkg/core.js` passes a `Date` as its time).
@@ -135,7 +144,7 @@ fn instant_prop(obj: &Args, key: &str) -> Result<SystemTime, Error> {
         None => return Err(Error::input(key, "is required: the core has no clock (pass Date.now() or a Date)")),
         Some(_) => return Err(Error::input(key, "must be epoch milliseconds (a number) or a Date")),
     };
-    time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
+    instant(key, millis)
 }
 
 fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
@@ -198,17 +207,14 @@ pub fn build_assume_role_request_from(
     request_text((|| {
         let token = String::from_utf8(token.to_vec()).map_err(|_| Error::input("token", "must be UTF-8 text"))?;
         let credentials = match (access_key_id, secret_access_key) {
-            (Some(access_key_id), Some(secret_access_key)) => Some(Credentials {
-                access_key_id,
-                secret_access_key,
-                session_token: session_token.filter(|t| !t.is_empty()),
-            }),
+            (Some(access_key_id), Some(secret_access_key)) => {
+                Some(caller_credentials(access_key_id, secret_access_key, session_token))
+            }
             (None, None) => None,
             (None, Some(_)) => return Err(Error::input("credentials.accessKeyId", "is required")),
             (Some(_), None) => return Err(Error::input("credentials.secretAccessKey", "is required")),
         };
-        let now = time::from_epoch_millis(now)
-            .ok_or_else(|| Error::input("now", "must be a valid time between 1970 and 9999"))?;
+        let now = instant("now", now)?;
         Ok(AssumeRoleRequest {
             cluster_name,
             token,
