@@ -54,6 +54,7 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod inspect;
+pub mod json;
 pub mod redact;
 pub mod request;
 pub mod response;

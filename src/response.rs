@@ -4,8 +4,7 @@
 use crate::error::{Error, Fault, ServiceError};
 use crate::retry;
 use crate::time;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use crate::json::{self, ObjectWriter, ToJson, Value};
 use std::fmt;
 
 /// An HTTP response as the host received it.
@@ -32,80 +31,59 @@ impl HttpResponse<'_> {
 
 /// The 200 answer, members named and ordered as on the wire. Every member is optional because
 /// botocore tolerates their absence; hosts that need one check for it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct AssumeRoleResult {
     /// Namespace and service account of the pod.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
     /// Always `pods.eks.amazonaws.com`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
     /// The association that granted the role.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_identity_association: Option<PodIdentityAssociation>,
     /// The assumed role session.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// The pod's temporary credentials.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<PodCredentials>,
     /// Present in newer models only.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub workload_identity_provider_arn: Option<String>,
 }
 
 /// `subject`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Subject {
     /// Kubernetes namespace.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Kubernetes service account.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
 }
 
 /// `podIdentityAssociation`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PodIdentityAssociation {
     /// Association ARN.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub association_arn: Option<String>,
     /// Association id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub association_id: Option<String>,
 }
 
 /// `assumedRoleUser`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AssumedRoleUser {
     /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// `<RoleId>:<session>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub assume_role_id: Option<String>,
 }
 
 /// `credentials`: the pod's temporary AWS credentials. `Debug` hides the secrets.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, PartialEq, Default)]
 pub struct PodCredentials {
     /// Session token; secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
     /// Secret access key; secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_access_key: Option<String>,
     /// Access key id.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
     /// Expiry, epoch seconds (as on the wire; may have a fraction).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiration: Option<f64>,
 }
 
@@ -135,16 +113,18 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
         request_id: response.request_id(),
     };
     let text = std::str::from_utf8(response.body).map_err(|_| malformed("body is not UTF-8".into()))?;
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        malformed(if e.is_eof() {
+    let root = json::parse(text).map_err(|e| {
+        malformed(if e.eof {
             format!("body is truncated JSON ({} bytes)", text.len())
         } else {
             format!("body is not JSON: {e}")
         })
     })?;
-    let root = value.as_object().ok_or_else(|| malformed(format!("body is a JSON {}, not an object", kind(&value))))?;
+    if !root.is_object() {
+        return Err(malformed(format!("body is a JSON {}, not an object", root.kind())));
+    }
     let r = Reader { malformed: &malformed };
-    let credentials = match r.object(root, "credentials", "credentials")? {
+    let credentials = match r.object(&root, "credentials", "credentials")? {
         Some(c) => Some(PodCredentials {
             session_token: r.string(c, "sessionToken", "credentials.sessionToken")?,
             secret_access_key: r.string(c, "secretAccessKey", "credentials.secretAccessKey")?,
@@ -153,39 +133,54 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
         }),
         None => None,
     };
+    let pair = |key: &str, first: &str, second: &str| -> Result<Option<(Option<String>, Option<String>)>, Error> {
+        match r.object(&root, key, key)? {
+            Some(o) => Ok(Some((r.string(o, first, &format!("{key}.{first}"))?, r.string(o, second, &format!("{key}.{second}"))?))),
+            None => Ok(None),
+        }
+    };
     Ok(AssumeRoleResult {
-        subject: r.object(root, "subject", "subject")?.map(|s| -> Result<_, Error> {
-            Ok(Subject {
-                namespace: r.string(s, "namespace", "subject.namespace")?,
-                service_account: r.string(s, "serviceAccount", "subject.serviceAccount")?,
-            })
-        }).transpose()?,
-        audience: r.string(root, "audience", "audience")?,
-        pod_identity_association: r.object(root, "podIdentityAssociation", "podIdentityAssociation")?.map(|a| -> Result<_, Error> {
-            Ok(PodIdentityAssociation {
-                association_arn: r.string(a, "associationArn", "podIdentityAssociation.associationArn")?,
-                association_id: r.string(a, "associationId", "podIdentityAssociation.associationId")?,
-            })
-        }).transpose()?,
-        assumed_role_user: r.object(root, "assumedRoleUser", "assumedRoleUser")?.map(|u| -> Result<_, Error> {
-            Ok(AssumedRoleUser {
-                arn: r.string(u, "arn", "assumedRoleUser.arn")?,
-                assume_role_id: r.string(u, "assumeRoleId", "assumedRoleUser.assumeRoleId")?,
-            })
-        }).transpose()?,
+        subject: pair("subject", "namespace", "serviceAccount")?
+            .map(|(namespace, service_account)| Subject { namespace, service_account }),
+        audience: r.string(&root, "audience", "audience")?,
+        pod_identity_association: pair("podIdentityAssociation", "associationArn", "associationId")?
+            .map(|(association_arn, association_id)| PodIdentityAssociation { association_arn, association_id }),
+        assumed_role_user: pair("assumedRoleUser", "arn", "assumeRoleId")?
+            .map(|(arn, assume_role_id)| AssumedRoleUser { arn, assume_role_id }),
         credentials,
-        workload_identity_provider_arn: r.string(root, "workloadIdentityProviderArn", "workloadIdentityProviderArn")?,
+        workload_identity_provider_arn: r.string(&root, "workloadIdentityProviderArn", "workloadIdentityProviderArn")?,
     })
 }
 
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
+impl ToJson for AssumeRoleResult {
+    /// The wire's shape: absent members left out.
+    fn write_json(&self, out: &mut String) {
+        let pair = |o: &mut ObjectWriter<'_>, key: &str, (k1, v1): (&str, &Option<String>), (k2, v2): (&str, &Option<String>)| {
+            o.with(key, |out| ObjectWriter::new(out).opt_str(k1, v1.as_deref()).opt_str(k2, v2.as_deref()).finish());
+        };
+        let mut o = ObjectWriter::new(out);
+        if let Some(s) = &self.subject {
+            pair(&mut o, "subject", ("namespace", &s.namespace), ("serviceAccount", &s.service_account));
+        }
+        o.opt_str("audience", self.audience.as_deref());
+        if let Some(a) = &self.pod_identity_association {
+            pair(&mut o, "podIdentityAssociation", ("associationArn", &a.association_arn), ("associationId", &a.association_id));
+        }
+        if let Some(u) = &self.assumed_role_user {
+            pair(&mut o, "assumedRoleUser", ("arn", &u.arn), ("assumeRoleId", &u.assume_role_id));
+        }
+        if let Some(c) = &self.credentials {
+            o.with("credentials", |out| {
+                ObjectWriter::new(out)
+                    .opt_str("sessionToken", c.session_token.as_deref())
+                    .opt_str("secretAccessKey", c.secret_access_key.as_deref())
+                    .opt_str("accessKeyId", c.access_key_id.as_deref())
+                    .opt_num("expiration", c.expiration)
+                    .finish();
+            });
+        }
+        o.opt_str("workloadIdentityProviderArn", self.workload_identity_provider_arn.as_deref());
+        o.finish();
     }
 }
 
@@ -200,32 +195,32 @@ struct Reader<'m> {
 }
 
 impl Reader<'_> {
-    fn wrong(&self, path: &str, want: &str, got: &Value) -> Error {
-        (self.malformed)(format!("{path} must be a {want}, got a {}", kind(got)))
+    fn wrong(&self, path: &str, want: &str, got: &Value<'_>) -> Error {
+        (self.malformed)(format!("{path} must be a {want}, got a {}", got.kind()))
     }
 
-    fn object<'v>(&self, obj: &'v Map<String, Value>, key: &str, path: &str) -> Result<Option<&'v Map<String, Value>>, Error> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(m)),
+    fn object<'v, 'a>(&self, obj: &'v Value<'a>, key: &str, path: &str) -> Result<Option<&'v Value<'a>>, Error> {
+        match obj.present(key) {
+            None => Ok(None),
+            Some(o) if o.is_object() => Ok(Some(o)),
             Some(other) => Err(self.wrong(path, "JSON object", other)),
         }
     }
 
-    fn string(&self, obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<String>, Error> {
-        match obj.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+    fn string(&self, obj: &Value<'_>, key: &str, path: &str) -> Result<Option<String>, Error> {
+        match obj.present(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.to_string())),
             Some(other) => Err(self.wrong(path, "string", other)),
         }
     }
 
     /// Epoch seconds (integer, fraction, exponent) or an ISO 8601 string, as botocore accepts.
-    fn timestamp(&self, obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, Error> {
-        let seconds = match obj.get(key) {
-            None | Some(Value::Null) => return Ok(None),
-            Some(Value::Number(n)) => n.as_f64(),
-            Some(Value::String(s)) => time::parse_iso8601(s).or_else(|| s.trim().parse::<f64>().ok()),
+    fn timestamp(&self, obj: &Value<'_>, key: &str, path: &str) -> Result<Option<f64>, Error> {
+        let seconds = match obj.present(key) {
+            None => return Ok(None),
+            Some(n @ Value::Number(_)) => n.as_f64(),
+            Some(Value::String(s)) => time::parse_iso8601(s).or_else(|| json::parse_number(s.trim())),
             Some(other) => return Err(self.wrong(path, "timestamp (epoch seconds or ISO 8601 string)", other)),
         };
         match seconds {
@@ -249,13 +244,8 @@ const IRRECOVERABLE: &[&str] = &[
 /// `code`/`Code`, else `__type`; cut at the first `:`, keep what follows the last `#`. No type at all
 /// → the status as the code and its reason phrase as the message (botocore's fallback).
 pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
-    let body: Option<Map<String, Value>> = std::str::from_utf8(response.body)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-        .and_then(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        });
+    let body: Option<Value<'_>> =
+        std::str::from_utf8(response.body).ok().and_then(|t| json::parse(t).ok()).filter(Value::is_object);
     let body_str = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str);
     let raw_type = response
         .header("x-amzn-errortype")

@@ -12,6 +12,7 @@ use crate::credentials;
 use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
 use crate::error::{Error, Fault, ServiceError};
 use crate::inspect;
+use crate::json::{self, ObjectWriter, ToJson, Value};
 use crate::redact;
 use crate::request::{self, AssumeRoleRequest};
 use crate::response::{self, AssumeRoleResult, HttpResponse};
@@ -19,34 +20,8 @@ use crate::retry;
 use crate::sign::Credentials;
 use crate::time;
 use crate::token;
-use serde::Serialize;
-use serde_json::{Map, Value};
 use std::time::SystemTime;
 use wasm_bindgen::prelude::*;
-
-/// An error as JavaScript reads it (`EksAuthError`'s properties).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorAnswer<'a> {
-    code: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request_id: Option<&'a str>,
-    retryable: bool,
-    irrecoverable: bool,
-    fault: &'static str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-enum Answer<'a, T: Serialize> {
-    Ok(&'a T),
-    Error(ErrorAnswer<'a>),
-}
 
 fn error_text(error: &Error) -> String {
     // A service error's message is the service's own (botocore's `Error.Message`); the code is
@@ -55,69 +30,66 @@ fn error_text(error: &Error) -> String {
         Error::Service(e) => e.message.clone(),
         other => other.to_string(),
     };
-    let answer: Answer<'_, ()> = Answer::Error(ErrorAnswer {
-        code: error.code(),
-        message: &message,
-        field: error.field(),
-        status: error.status(),
-        request_id: error.request_id(),
-        retryable: error.retryable(),
-        irrecoverable: error.irrecoverable(),
-        fault: error.fault().as_str(),
-    });
-    serde_json::to_string(&answer).unwrap_or_default()
+    let mut out = String::with_capacity(message.len() + 128);
+    out.push_str("{\"error\":");
+    let mut o = ObjectWriter::new(&mut out);
+    o.str("code", error.code()).str("message", &message).opt_str("field", error.field());
+    o.opt_num("status", error.status().map(f64::from)).opt_str("requestId", error.request_id());
+    o.bool("retryable", error.retryable()).bool("irrecoverable", error.irrecoverable()).str("fault", error.fault().as_str());
+    o.finish();
+    out.push('}');
+    out
 }
 
-fn answer<T: Serialize>(result: Result<T, Error>) -> String {
+fn answer<T: ToJson>(result: Result<T, Error>) -> String {
     match result {
-        // Serializing our own types cannot fail; an empty answer would read as a bug in core.js.
-        Ok(value) => serde_json::to_string(&Answer::Ok(&value)).unwrap_or_default(),
+        Ok(value) => {
+            let mut out = String::from("{\"ok\":");
+            value.write_json(&mut out);
+            out.push('}');
+            out
+        }
         Err(error) => error_text(&error),
     }
 }
 
-type Args = Map<String, Value>;
-
-fn args(text: &str, name: &str) -> Result<Args, Error> {
-    match serde_json::from_str(text) {
-        Ok(Value::Object(map)) => Ok(map),
+/// An argument object, parsed from the JSON text JavaScript passed.
+fn args<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Error> {
+    match json::parse(text) {
+        Ok(v) if v.is_object() => Ok(v),
         _ => Err(Error::input(name, "must be an object")),
     }
 }
 
-fn present<'a>(obj: &'a Args, key: &str) -> Option<&'a Value> {
-    obj.get(key).filter(|v| !v.is_null())
-}
-
 /// A string property; absent or `null` is `None`.
-fn string_prop(obj: &Args, key: &str, path: &str) -> Result<Option<String>, Error> {
-    match present(obj, key) {
+fn string_prop(obj: &Value<'_>, key: &str, path: &str) -> Result<Option<String>, Error> {
+    match obj.present(key) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s.to_string())),
         Some(_) => Err(Error::input(path, "must be a string")),
     }
 }
 
-fn required_string(obj: &Args, key: &str, path: &str) -> Result<String, Error> {
+fn required_string(obj: &Value<'_>, key: &str, path: &str) -> Result<String, Error> {
     string_prop(obj, key, path)?.ok_or_else(|| Error::input(path, "is required"))
 }
 
-fn bool_prop(obj: &Args, key: &str) -> Result<bool, Error> {
-    match present(obj, key) {
+fn bool_prop(obj: &Value<'_>, key: &str) -> Result<bool, Error> {
+    match obj.present(key) {
         None => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(_) => Err(Error::input(key, "must be a boolean")),
     }
 }
 
-fn number_prop(obj: &Args, key: &str) -> Result<f64, Error> {
-    present(obj, key).and_then(Value::as_f64).ok_or_else(|| Error::input(key, "must be a finite number"))
+fn number_prop(obj: &Value<'_>, key: &str) -> Result<f64, Error> {
+    obj.present(key).and_then(Value::as_f64).filter(|n| n.is_finite()).ok_or_else(|| Error::input(key, "must be a finite number"))
 }
 
-fn credentials_prop(obj: &Args) -> Result<Option<Credentials>, Error> {
-    let c = match present(obj, "credentials") {
+fn credentials_prop(obj: &Value<'_>) -> Result<Option<Credentials>, Error> {
+    let c = match obj.present("credentials") {
         None => return Ok(None),
-        Some(Value::Object(c)) => c,
+        Some(c) if c.is_object() => c,
         Some(_) => return Err(Error::input("credentials", "must be an object")),
     };
     Ok(Some(caller_credentials(
@@ -138,9 +110,9 @@ fn instant(key: &str, millis: f64) -> Result<SystemTime, Error> {
 }
 
 /// An instant: epoch milliseconds (`pkg/core.js` passes a `Date` as its time).
-fn instant_prop(obj: &Args, key: &str) -> Result<SystemTime, Error> {
-    let millis = match present(obj, key) {
-        Some(Value::Number(n)) => n.as_f64().unwrap_or(f64::NAN),
+fn instant_prop(obj: &Value<'_>, key: &str) -> Result<SystemTime, Error> {
+    let millis = match obj.present(key) {
+        Some(n @ Value::Number(_)) => n.as_f64().unwrap_or(f64::NAN),
         None => return Err(Error::input(key, "is required: the core has no clock (pass Date.now() or a Date)")),
         Some(_) => return Err(Error::input(key, "must be epoch milliseconds (a number) or a Date")),
     };
@@ -258,8 +230,6 @@ fn session_token(input: &AssumeRoleRequest) -> Vec<&str> {
     input.credentials.as_ref().and_then(|c| c.session_token.as_deref()).into_iter().collect()
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct StagesAnswer {
     canonical_request: String,
     signed_headers: String,
@@ -267,6 +237,19 @@ struct StagesAnswer {
     string_to_sign: String,
     signature: String,
     authorization: String,
+}
+
+impl ToJson for StagesAnswer {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out)
+            .str("canonicalRequest", &self.canonical_request)
+            .str("signedHeaders", &self.signed_headers)
+            .str("credentialScope", &self.credential_scope)
+            .str("stringToSign", &self.string_to_sign)
+            .str("signature", &self.signature)
+            .str("authorization", &self.authorization)
+            .finish();
+    }
 }
 
 /// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
@@ -298,14 +281,14 @@ pub fn explain_signature(input: &str) -> String {
     }))
 }
 
-fn header_pairs(obj: &Args) -> Result<Vec<(String, String)>, Error> {
+fn header_pairs<'v>(obj: &'v Value<'_>) -> Result<Vec<(&'v str, &'v str)>, Error> {
     let bad = || Error::input("headers", "must be [name, value] string pairs");
-    match present(obj, "headers") {
+    match obj.present("headers") {
         None => Ok(Vec::new()),
         Some(Value::Array(list)) => list
             .iter()
-            .map(|pair| match pair.as_array().map(Vec::as_slice) {
-                Some([Value::String(n), Value::String(v)]) => Ok((n.clone(), v.clone())),
+            .map(|pair| match pair.as_array() {
+                Some([Value::String(n), Value::String(v)]) => Ok((&**n, &**v)),
                 _ => Err(bad()),
             })
             .collect(),
@@ -319,13 +302,13 @@ fn header_pairs(obj: &Args) -> Result<Vec<(String, String)>, Error> {
 pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
     answer((|| {
         let response = args(response, "response")?;
-        let status = present(&response, "status")
+        let status = response
+            .present("status")
             .and_then(Value::as_f64)
             .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
             .ok_or_else(|| Error::input("status", "must be an HTTP status code (100-599)"))? as u16;
         let headers = header_pairs(&response)?;
-        let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body })
+        response::parse_assume_role_response(&HttpResponse { status, headers: &headers, body })
     })())
 }
 
@@ -368,7 +351,7 @@ pub fn backoff_delay(attempt: u32, random: f64) -> f64 {
 pub fn clock_skew(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
-        let now = present(&params, "now").and_then(Value::as_f64).ok_or_else(|| Error::input("now", "must be epoch milliseconds"))?;
+        let now = params.present("now").and_then(Value::as_f64).filter(|n| n.is_finite()).ok_or_else(|| Error::input("now", "must be epoch milliseconds"))?;
         let date = string_prop(&params, "date", "date")?;
         let code = string_prop(&params, "code", "code")?;
         let message = string_prop(&params, "message", "message")?;
@@ -382,7 +365,7 @@ pub fn redact(params: &str) -> String {
     answer((|| {
         let params = args(params, "params")?;
         let text = required_string(&params, "text", "text")?;
-        let secrets: Vec<&str> = match present(&params, "secrets") {
+        let secrets: Vec<&str> = match params.present("secrets") {
             Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
@@ -390,10 +373,15 @@ pub fn redact(params: &str) -> String {
     })())
 }
 
-#[derive(Serialize)]
 struct AgentAnswer {
     status: u16,
     body: String,
+}
+
+impl ToJson for AgentAnswer {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).num("status", f64::from(self.status)).str("body", &self.body).finish();
+    }
 }
 
 /// `agentErrorResponse(error)` → `{ status, body }`: what the EKS Pod Identity Agent answers SDKs,
@@ -404,7 +392,7 @@ pub fn agent_error_response(error: &str) -> String {
         let error = args(error, "error")?;
         let code = string_prop(&error, "code", "error.code")?.unwrap_or_else(|| "NetworkError".into());
         let message = string_prop(&error, "message", "error.message")?.unwrap_or_default();
-        let status = present(&error, "status").and_then(Value::as_f64).filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
+        let status = error.present("status").and_then(Value::as_f64).filter(|s| (100.0..=599.0).contains(s)).map(|s| s as u16);
         let request_id = string_prop(&error, "requestId", "error.requestId")?;
         let error = match (code.as_str(), status) {
             ("InvalidInput", _) => Error::input(string_prop(&error, "field", "error.field")?.unwrap_or_default(), message),
@@ -412,7 +400,7 @@ pub fn agent_error_response(error: &str) -> String {
             ("MalformedResponse", Some(status)) => Error::MalformedResponse { message, status, request_id },
             (_, Some(status)) => Error::Service(ServiceError {
                 retryable: retry::is_retryable(status, &code),
-                irrecoverable: present(&error, "irrecoverable").and_then(Value::as_bool).unwrap_or(false),
+                irrecoverable: error.present("irrecoverable").and_then(Value::as_bool).unwrap_or(false),
                 fault: if status >= 500 { Fault::Server } else { Fault::Client },
                 code,
                 message,
@@ -427,11 +415,15 @@ pub fn agent_error_response(error: &str) -> String {
     })())
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct FreshnessAnswer {
     state: &'static str,
     renew_at: f64,
+}
+
+impl ToJson for FreshnessAnswer {
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out).str("state", self.state).num("renewAt", self.renew_at).finish();
+    }
 }
 
 /// `credentialsFreshness({ now, fetchedAt, expiration, maxRetention? })` (all epoch/duration ms)
@@ -443,7 +435,7 @@ pub fn credentials_freshness(params: &str) -> String {
         let now = number_prop(&params, "now")?;
         let fetched_at = number_prop(&params, "fetchedAt")?;
         let expiration = number_prop(&params, "expiration")?;
-        let max_retention = match present(&params, "maxRetention") {
+        let max_retention = match params.present("maxRetention") {
             None => agent::DEFAULT_MAX_RETENTION_MS,
             Some(_) => number_prop(&params, "maxRetention")?,
         };
