@@ -134,8 +134,67 @@ export function parseAssumeRoleResponse(response) {
   ready();
   if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), new Uint8Array(0));
   const { status, headers, body } = response;
-  return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
+  const text = typeof status === 'number' ? headerText(headers) : null;
+  if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
+  let answer;
+  try {
+    answer = wasm.readAssumeRoleResponse(status, text, bodyBytes(body));
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+  return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
 }
+
+/** Headers as `readAssumeRoleResponse` takes them, `name\0value\0...`; `null` when some entry is
+ * not a pair of strings (or holds a NUL): those go through JSON, where the core names the fault. */
+function headerText(headers) {
+  if (headers === undefined || headers === null) return '';
+  if (typeof headers !== 'object') return null;
+  const entries = typeof headers[Symbol.iterator] === 'function' ? headers : Object.entries(headers);
+  let text = null;
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) return null;
+    const name = entry[0];
+    const value = typeof entry[1] === 'number' ? String(entry[1]) : entry[1];
+    if (typeof name !== 'string' || typeof value !== 'string' || name.includes('\0') || value.includes('\0')) return null;
+    text = text === null ? `${name}\0${value}` : `${text}\0${name}\0${value}`;
+  }
+  return text ?? '';
+}
+
+/** A result from its fields (src/wasm.rs `result_fields`): a presence mask, then the strings in
+ * wire order. The object has the wire's shape, members in the same order as the JSON answer. */
+function resultOf(text) {
+  const f = text.split('\0');
+  const m = Number(f[0]);
+  const r = {};
+  if (m & 1) {
+    const o = (r.subject = {});
+    if (m & 2) o.namespace = f[1];
+    if (m & 4) o.serviceAccount = f[2];
+  }
+  if (m & 8) r.audience = f[3];
+  if (m & 16) {
+    const o = (r.podIdentityAssociation = {});
+    if (m & 32) o.associationArn = f[4];
+    if (m & 64) o.associationId = f[5];
+  }
+  if (m & 128) {
+    const o = (r.assumedRoleUser = {});
+    if (m & 256) o.arn = f[6];
+    if (m & 512) o.assumeRoleId = f[7];
+  }
+  if (m & 1024) {
+    const o = (r.credentials = {});
+    if (m & 2048) o.sessionToken = f[8];
+    if (m & 4096) o.secretAccessKey = f[9];
+    if (m & 8192) o.accessKeyId = f[10];
+    if (m & 16384) o.expiration = Number(f[11]);
+  }
+  if (m & 32768) r.workloadIdentityProviderArn = f[12];
+  return r;
+}
+
 export const toContainerCredentials = (result) => call(wasm.toContainerCredentials, json(result));
 export const toCredentialProcess = (result) => call(wasm.toCredentialProcess, json(result));
 export const toShellExports = (result) => call(wasm.toShellExports, json(result));

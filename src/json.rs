@@ -188,7 +188,7 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: u32) -> Result<Value<'a>, ParseError> {
         self.enter(depth)?;
         self.at += 1;
-        let mut members = Vec::new();
+        let mut members = Vec::with_capacity(8);
         self.skip_space();
         if self.peek() == Some(b'}') {
             self.at += 1;
@@ -360,10 +360,34 @@ impl<'a> Parser<'a> {
                     run = self.at;
                 }
                 0..=0x1f => return Err(self.error("control character in a string")),
-                _ => self.at += 1,
+                _ => self.at = plain_run_end(self.bytes, self.at + 1),
             }
         }
     }
+}
+
+/// The end of the run of bytes from `at` that need no attention inside a string (not `"`, `\\`
+/// or a control character), eight at a time: strings are most of a response's bytes.
+fn plain_run_end(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    while let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = bytes.get(at..at + 8) {
+        let x = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+        // A byte below 0x20 has its high bit clear after subtracting 0x20 where the byte had it clear.
+        let special = has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if special != 0 {
+            return at + (special.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while let Some(&b) = bytes.get(at) {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            break;
+        }
+        at += 1;
+    }
+    at
 }
 
 /// A JSON number's text (or a plain decimal like `1700000000.5`) as `f64`. Exact for integers

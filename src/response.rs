@@ -124,31 +124,33 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
         return Err(malformed(format!("body is a JSON {}, not an object", root.kind())));
     }
     let r = Reader { malformed: &malformed };
-    let credentials = match r.object(&root, "credentials", "credentials")? {
+    let credentials = match r.object(&root, "credentials")? {
         Some(c) => Some(PodCredentials {
-            session_token: r.string(c, "sessionToken", "credentials.sessionToken")?,
-            secret_access_key: r.string(c, "secretAccessKey", "credentials.secretAccessKey")?,
-            access_key_id: r.string(c, "accessKeyId", "credentials.accessKeyId")?,
-            expiration: r.timestamp(c, "expiration", "credentials.expiration")?,
+            session_token: r.string(c, "credentials", "sessionToken")?,
+            secret_access_key: r.string(c, "credentials", "secretAccessKey")?,
+            access_key_id: r.string(c, "credentials", "accessKeyId")?,
+            expiration: r.timestamp(c, "credentials", "expiration")?,
         }),
         None => None,
     };
-    let pair = |key: &str, first: &str, second: &str| -> Result<Option<(Option<String>, Option<String>)>, Error> {
-        match r.object(&root, key, key)? {
-            Some(o) => Ok(Some((r.string(o, first, &format!("{key}.{first}"))?, r.string(o, second, &format!("{key}.{second}"))?))),
+    // The three members that are objects of two strings.
+    type Pair = Option<(Option<String>, Option<String>)>;
+    let pair = |key: &str, first: &str, second: &str| -> Result<Pair, Error> {
+        match r.object(&root, key)? {
+            Some(o) => Ok(Some((r.string(o, key, first)?, r.string(o, key, second)?))),
             None => Ok(None),
         }
     };
     Ok(AssumeRoleResult {
         subject: pair("subject", "namespace", "serviceAccount")?
             .map(|(namespace, service_account)| Subject { namespace, service_account }),
-        audience: r.string(&root, "audience", "audience")?,
+        audience: r.string(&root, "", "audience")?,
         pod_identity_association: pair("podIdentityAssociation", "associationArn", "associationId")?
             .map(|(association_arn, association_id)| PodIdentityAssociation { association_arn, association_id }),
         assumed_role_user: pair("assumedRoleUser", "arn", "assumeRoleId")?
             .map(|(arn, assume_role_id)| AssumedRoleUser { arn, assume_role_id }),
         credentials,
-        workload_identity_provider_arn: r.string(&root, "workloadIdentityProviderArn", "workloadIdentityProviderArn")?,
+        workload_identity_provider_arn: r.string(&root, "", "workloadIdentityProviderArn")?,
     })
 }
 
@@ -195,38 +197,44 @@ struct Reader<'m> {
 }
 
 impl Reader<'_> {
-    fn wrong(&self, path: &str, want: &str, got: &Value<'_>) -> Error {
-        (self.malformed)(format!("{path} must be a {want}, got a {}", got.kind()))
+    /// `parent.key`, for messages only: the members read on every response name no path.
+    fn path(parent: &str, key: &str) -> String {
+        if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
     }
 
-    fn object<'v, 'a>(&self, obj: &'v Value<'a>, key: &str, path: &str) -> Result<Option<&'v Value<'a>>, Error> {
+    fn wrong(&self, parent: &str, key: &str, want: &str, got: &Value<'_>) -> Error {
+        (self.malformed)(format!("{} must be a {want}, got a {}", Self::path(parent, key), got.kind()))
+    }
+
+    fn object<'v, 'a>(&self, obj: &'v Value<'a>, key: &str) -> Result<Option<&'v Value<'a>>, Error> {
         match obj.present(key) {
             None => Ok(None),
             Some(o) if o.is_object() => Ok(Some(o)),
-            Some(other) => Err(self.wrong(path, "JSON object", other)),
+            Some(other) => Err(self.wrong("", key, "JSON object", other)),
         }
     }
 
-    fn string(&self, obj: &Value<'_>, key: &str, path: &str) -> Result<Option<String>, Error> {
+    fn string(&self, obj: &Value<'_>, parent: &str, key: &str) -> Result<Option<String>, Error> {
         match obj.present(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.to_string())),
-            Some(other) => Err(self.wrong(path, "string", other)),
+            Some(other) => Err(self.wrong(parent, key, "string", other)),
         }
     }
 
     /// Epoch seconds (integer, fraction, exponent) or an ISO 8601 string, as botocore accepts.
-    fn timestamp(&self, obj: &Value<'_>, key: &str, path: &str) -> Result<Option<f64>, Error> {
+    fn timestamp(&self, obj: &Value<'_>, parent: &str, key: &str) -> Result<Option<f64>, Error> {
         let seconds = match obj.present(key) {
             None => return Ok(None),
             Some(n @ Value::Number(_)) => n.as_f64(),
             Some(Value::String(s)) => time::parse_iso8601(s).or_else(|| json::parse_number(s.trim())),
-            Some(other) => return Err(self.wrong(path, "timestamp (epoch seconds or ISO 8601 string)", other)),
+            Some(other) => return Err(self.wrong(parent, key, "timestamp (epoch seconds or ISO 8601 string)", other)),
         };
         match seconds {
             Some(s) if valid_timestamp(s) => Ok(Some(s)),
             _ => Err((self.malformed)(format!(
-                "{path} is not a timestamp between 1970 and 9999 (epoch seconds or ISO 8601)"
+                "{} is not a timestamp between 1970 and 9999 (epoch seconds or ISO 8601)",
+                Self::path(parent, key)
             ))),
         }
     }

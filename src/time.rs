@@ -113,7 +113,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         if i == start {
             return None;
         }
-        fraction = format!("0.{}", std::str::from_utf8(&b[start..i]).ok()?).parse().ok()?;
+        fraction = crate::json::parse_number(std::str::from_utf8(&b[start - 1..i]).ok()?)?;
     }
     let offset = match b.get(i) {
         None => 0,

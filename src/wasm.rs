@@ -281,6 +281,13 @@ pub fn explain_signature(input: &str) -> String {
     }))
 }
 
+fn http_status(status: Option<f64>) -> Result<u16, Error> {
+    match status {
+        Some(s) if s.fract() == 0.0 && (100.0..=599.0).contains(&s) => Ok(s as u16),
+        _ => Err(Error::input("status", "must be an HTTP status code (100-599)")),
+    }
+}
+
 fn header_pairs<'v>(obj: &'v Value<'_>) -> Result<Vec<(&'v str, &'v str)>, Error> {
     let bad = || Error::input("headers", "must be [name, value] string pairs");
     match obj.present("headers") {
@@ -302,14 +309,83 @@ fn header_pairs<'v>(obj: &'v Value<'_>) -> Result<Vec<(&'v str, &'v str)>, Error
 pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
     answer((|| {
         let response = args(response, "response")?;
-        let status = response
-            .present("status")
-            .and_then(Value::as_f64)
-            .filter(|s| s.fract() == 0.0 && (100.0..=599.0).contains(s))
-            .ok_or_else(|| Error::input("status", "must be an HTTP status code (100-599)"))? as u16;
+        let status = http_status(response.present("status").and_then(Value::as_f64))?;
         let headers = header_pairs(&response)?;
         response::parse_assume_role_response(&HttpResponse { status, headers: &headers, body })
     })())
+}
+
+/// `readAssumeRoleResponse(status, headers, body)`: the same reading as `parseAssumeRoleResponse`
+/// for what `fetch` gives, headers as `name\0value\0...`. A result comes back as its strings
+/// joined by NUL after a presence mask (see [`result_fields`]): a JSON text of the result would
+/// cost JavaScript a `JSON.parse` as long as the whole read. An error, or a result holding a NUL,
+/// is the usual JSON answer, which starts with `{` where the fields start with a digit.
+#[wasm_bindgen(js_name = readAssumeRoleResponse)]
+pub fn read_assume_role_response(status: f64, headers: &str, body: &[u8]) -> String {
+    let read = || {
+        let status = http_status(Some(status))?;
+        let mut parts = headers.split('\0');
+        let mut pairs = Vec::new();
+        while let Some(name) = parts.next().filter(|n| !n.is_empty() || !headers.is_empty()) {
+            let value = parts.next().ok_or_else(|| Error::input("headers", "must be [name, value] string pairs"))?;
+            pairs.push((name, value));
+        }
+        response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body })
+    };
+    match read() {
+        Ok(result) => result_fields(&result).unwrap_or_else(|| answer(Ok(result))),
+        Err(error) => error_text(&error),
+    }
+}
+
+/// Members of a result in wire order, a bit each in the mask: objects, then their strings.
+/// `None` when a string holds the separator.
+fn result_fields(r: &AssumeRoleResult) -> Option<String> {
+    let (subject, association, user, credentials) =
+        (r.subject.as_ref(), r.pod_identity_association.as_ref(), r.assumed_role_user.as_ref(), r.credentials.as_ref());
+    let mut expiration = String::new();
+    if let Some(e) = credentials.and_then(|c| c.expiration) {
+        json::write_f64(&mut expiration, e);
+    }
+    // `Err(present)` for an object, `Ok(value)` for a string.
+    let fields: [Result<Option<&str>, bool>; 16] = [
+        Err(subject.is_some()),
+        Ok(subject.and_then(|s| s.namespace.as_deref())),
+        Ok(subject.and_then(|s| s.service_account.as_deref())),
+        Ok(r.audience.as_deref()),
+        Err(association.is_some()),
+        Ok(association.and_then(|a| a.association_arn.as_deref())),
+        Ok(association.and_then(|a| a.association_id.as_deref())),
+        Err(user.is_some()),
+        Ok(user.and_then(|u| u.arn.as_deref())),
+        Ok(user.and_then(|u| u.assume_role_id.as_deref())),
+        Err(credentials.is_some()),
+        Ok(credentials.and_then(|c| c.session_token.as_deref())),
+        Ok(credentials.and_then(|c| c.secret_access_key.as_deref())),
+        Ok(credentials.and_then(|c| c.access_key_id.as_deref())),
+        Ok(credentials.and_then(|c| c.expiration).map(|_| expiration.as_str())),
+        Ok(r.workload_identity_provider_arn.as_deref()),
+    ];
+    let mut mask = 0u64;
+    let mut text = String::with_capacity(fields.iter().filter_map(|f| f.ok().flatten().map(str::len)).sum::<usize>() + 24);
+    for (bit, field) in fields.iter().enumerate() {
+        match field {
+            Err(present) => mask |= u64::from(*present) << bit,
+            Ok(value) => {
+                mask |= u64::from(value.is_some()) << bit;
+                let value = value.unwrap_or_default();
+                if value.contains('\0') {
+                    return None;
+                }
+                text.push('\0');
+                text.push_str(value);
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 6);
+    json::write_u64(&mut out, mask);
+    out.push_str(&text);
+    Some(out)
 }
 
 /// A result as `parseAssumeRoleResponse` gave it: it has the wire's shape, so the response reader

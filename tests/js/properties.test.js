@@ -14,6 +14,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { buildAssumeRoleRequest, parseAssumeRoleResponse, EksAuthError } from '../../pkg/node.js';
 import { startEmulator } from '../../pkg/emulator/index.js';
+import * as bindings from '../../pkg/wasm/eks_auth_wasm.js';
 import { generateKeyPairSync } from 'node:crypto';
 
 const { privateKey: SIGNING_KEY } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -169,6 +170,36 @@ test('any bytes, status and headers parse to a result or an EksAuthError, never 
       }
     },
   ), { numRuns: RUNS * 3 });
+});
+
+test('a result reads the same through its fields (the fast path) as through the JSON answer', () => {
+  // parseAssumeRoleResponse takes the fields answer (src/wasm.rs `result_fields`) whenever status
+  // and headers have their types; the JSON answer is the reference it must equal, member order included.
+  const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '\0', 'a\0b', '\u0001', '"\\'));
+  const pair = (a, b) => fc.record({ [a]: fc.option(text, { nil: null }), [b]: text }, { requiredKeys: [] });
+  const expiration = fc.oneof(fc.integer({ min: 0, max: 253402300799 }), fc.double({ min: 0, max: 253402300799, noNaN: true }),
+    fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59Z') }).map((d) => d.toISOString()));
+  const result = fc.record({
+    subject: pair('namespace', 'serviceAccount'),
+    audience: text,
+    podIdentityAssociation: pair('associationArn', 'associationId'),
+    assumedRoleUser: pair('arn', 'assumeRoleId'),
+    credentials: fc.record({ sessionToken: text, secretAccessKey: text, accessKeyId: text, expiration }, { requiredKeys: [] }),
+    workloadIdentityProviderArn: text,
+  }, { requiredKeys: [] });
+  fc.assert(fc.property(result, fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 3 }), (wire, headers) => {
+    const body = new TextEncoder().encode(JSON.stringify(wire));
+    const viaJson = JSON.parse(bindings.parseAssumeRoleResponse(JSON.stringify({ status: 200, headers }), body));
+    let fast;
+    try {
+      fast = { ok: parseAssumeRoleResponse({ status: 200, headers, body }) };
+    } catch (e) {
+      assert.ok(e instanceof EksAuthError, String(e));
+      fast = { error: { code: e.code, message: e.message } };
+    }
+    if (viaJson.error) assert.deepEqual(fast.error, { code: viaJson.error.code, message: viaJson.error.message });
+    else assert.equal(JSON.stringify(fast.ok), JSON.stringify(viaJson.ok));
+  }), { numRuns: RUNS * 3 });
 });
 
 test('over the wire: the emulator verifies (with @smithy/signature-v4) every request fetch sends', async (t) => {
