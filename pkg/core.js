@@ -91,19 +91,31 @@ export const resolveEndpoint = (params) => call(wasm.resolveEndpoint, json(param
 const optionalString = (v) => v === undefined || v === null || typeof v === 'string';
 
 /** The input's members as `buildAssumeRoleRequestFrom`'s arguments when each already has its
- * type (the common case, and the sidecar's every request); `null` sends the input through JSON,
- * where the core names whatever is wrong. */
+ * type (the common case, and the sidecar's every request): the strings NUL-joined in one UTF-8
+ * buffer with a bit each for the ones given (see src/wasm.rs). `null` sends the input through
+ * JSON, where the core names whatever is wrong. */
 function fieldsOf(input) {
   if (input === null || typeof input !== 'object') return null;
   const { clusterName, token, region, credentials: c, now, useFips, endpoint, eksNodeName, instanceId, zone } = input;
   const nowMs = now instanceof Date ? now.getTime() : now;
   if (typeof clusterName !== 'string' || typeof token !== 'string' || typeof nowMs !== 'number' || !Number.isFinite(nowMs)) return null;
-  if (!optionalString(region) || !optionalString(endpoint) || !optionalString(eksNodeName) || !optionalString(instanceId) || !optionalString(zone)) return null;
   if (!(useFips === undefined || useFips === null || typeof useFips === 'boolean')) return null;
   if (c !== undefined && c !== null && (typeof c !== 'object' || typeof c.accessKeyId !== 'string'
     || typeof c.secretAccessKey !== 'string' || !optionalString(c.sessionToken))) return null;
-  return [clusterName, encoder.encode(token), region ?? undefined, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken ?? undefined,
-    nowMs, useFips === true, endpoint ?? undefined, eksNodeName ?? undefined, instanceId ?? undefined, zone ?? undefined];
+  const strings = [clusterName, token, region, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken, endpoint, eksNodeName, instanceId, zone];
+  let text = `${clusterName}\0${token}`;
+  let present = 3;
+  for (let i = 2; i < strings.length; i++) {
+    const v = strings[i];
+    if (!optionalString(v)) return null;
+    if (v !== undefined && v !== null) {
+      present |= 1 << i;
+      text += `\0${v}`;
+    } else {
+      text += '\0';
+    }
+  }
+  return [encoder.encode(text), present, nowMs, useFips === true];
 }
 
 /** The signed request arrives as HTTP message text (see src/wasm.rs): method and URL, header
@@ -113,7 +125,9 @@ export function buildAssumeRoleRequest(input) {
   let text;
   try {
     const fields = fieldsOf(input);
-    text = fields ? wasm.buildAssumeRoleRequestFrom(...fields) : wasm.buildAssumeRoleRequest(json(input));
+    text = fields ? wasm.buildAssumeRoleRequestFrom(...fields) : '';
+    // '' also when a string holds a NUL: JSON carries it, and the core names the field.
+    if (text === '') text = wasm.buildAssumeRoleRequest(json(input));
   } catch (e) {
     throw fromWasmError(e);
   }
