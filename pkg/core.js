@@ -37,6 +37,14 @@ function needsReplacer(value) {
 }
 
 const encoder = new TextEncoder();
+let scratch = new Uint8Array(4096);
+
+/** `text` as UTF-8 in a reused buffer (valid until the next call): the bytes are copied into the
+ * wasm at once, and a fresh array per signed request is garbage the sidecar would collect. */
+function utf8(text) {
+  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+}
 
 /** The arguments as JSON text for the wasm. */
 function json(value) {
@@ -115,7 +123,7 @@ function fieldsOf(input) {
       text += '\0';
     }
   }
-  return [encoder.encode(text), present, nowMs, useFips === true];
+  return [utf8(text), present, nowMs, useFips === true];
 }
 
 /** The signed request arrives as HTTP message text (see src/wasm.rs): method and URL, header
@@ -133,14 +141,16 @@ export function buildAssumeRoleRequest(input) {
   }
   if (text.charCodeAt(0) === 123 /* { */) return answerOf(text);
   const end = text.indexOf('\n\n');
-  const lines = text.slice(0, end).split('\n');
-  const space = lines[0].indexOf(' ');
-  const headers = {};
-  for (let i = 1; i < lines.length; i++) {
-    const colon = lines[i].indexOf(': ');
-    headers[lines[i].slice(0, colon)] = lines[i].slice(colon + 2);
+  const space = text.indexOf(' ');
+  let line = text.indexOf('\n');
+  const request = { method: text.slice(0, space), url: text.slice(space + 1, line), headers: {}, body: text.slice(end + 2) };
+  while (line < end) {
+    const next = text.indexOf('\n', line + 1);
+    const colon = text.indexOf(': ', line + 1);
+    request.headers[text.slice(line + 1, colon)] = text.slice(colon + 2, next);
+    line = next;
   }
-  return { method: lines[0].slice(0, space), url: lines[0].slice(space + 1), headers, body: text.slice(end + 2) };
+  return request;
 }
 
 export const signingStages = (input) => call(wasm.signingStages, json(input));

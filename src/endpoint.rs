@@ -31,7 +31,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// The endpoint as a URL string (no trailing slash).
     pub fn url(&self) -> String {
-        format!("{}://{}{}", self.scheme, self.authority, self.path_prefix)
+        [self.scheme.as_str(), "://", &self.authority, &self.path_prefix].concat()
     }
 }
 
@@ -105,7 +105,7 @@ pub fn resolve_endpoint(params: &EndpointParams<'_>) -> Result<Endpoint, Error> 
     let service = if params.use_fips { "eks-auth-fips" } else { "eks-auth" };
     Ok(Endpoint {
         scheme: "https".into(),
-        authority: format!("{service}.{region}.{suffix}"),
+        authority: [service, ".", region, ".", suffix].concat(),
         path_prefix: String::new(),
     })
 }

@@ -120,7 +120,7 @@ impl AssumeRoleRequest {
             endpoint: self.endpoint.as_deref(),
         })?;
         // The validated cluster name is all unreserved characters: it needs no escaping.
-        Ok(format!("{}/clusters/{}/assume-role-for-pod-identity", endpoint.url(), self.cluster_name))
+        Ok([endpoint.url().as_str(), "/clusters/", &self.cluster_name, "/assume-role-for-pod-identity"].concat())
     }
 
     /// The JSON body as botocore's `json.dumps` writes it: `{"token": "..."}`, then the optional

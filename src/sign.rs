@@ -11,6 +11,7 @@ use crate::time;
 use crate::validate;
 use aws_sigv4::sign::v4;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::time::SystemTime;
@@ -127,7 +128,9 @@ impl fmt::Debug for SignedHeaders {
 pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<SignedHeaders, Error> {
     let stages = signing_stages(request, params)?;
     let mut headers = Vec::with_capacity(4);
-    headers.push(("x-amz-date".to_string(), time::amz_date(params.time)));
+    // The signing time is the string to sign's second line: formatted once.
+    let amz_date = stages.string_to_sign.split('\n').nth(1).unwrap_or_default();
+    headers.push(("x-amz-date".to_string(), amz_date.to_string()));
     if let Some(token) = &params.credentials.session_token {
         headers.push(("x-amz-security-token".to_string(), token.clone()));
     }
@@ -260,15 +263,15 @@ fn sort_by<T>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
 const EXCLUDED: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "transfer-encoding"];
 
 /// A header value as SigV4 canonicalizes it: trimmed, inner runs of whitespace as one space.
-fn trim_header_value(value: &str) -> String {
+fn trim_header_value(value: &str) -> Cow<'_, str> {
     let plain = !value.starts_with(' ')
         && !value.ends_with(' ')
         && !value.contains("  ")
         && !value.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
     if plain {
-        value.to_string()
+        Cow::Borrowed(value)
     } else {
-        value.split_whitespace().collect::<Vec<_>>().join(" ")
+        Cow::Owned(value.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 }
 
@@ -280,17 +283,21 @@ thread_local! {
 }
 
 fn signing_key(params: &SigningParams<'_>, date: &str) -> [u8; 32] {
-    let id = [params.credentials.secret_access_key.as_str(), date, params.region, params.service].join("\n");
+    let parts = [params.credentials.secret_access_key.as_str(), date, params.region, params.service];
+    let same = |cached: &str| {
+        let mut rest = cached.split('\n');
+        parts.iter().all(|p| rest.next() == Some(p)) && rest.next().is_none()
+    };
     LAST_SIGNING_KEY.with(|last| {
         let mut last = last.borrow_mut();
         match &*last {
-            Some((cached, key)) if *cached == id => *key,
+            Some((cached, key)) if same(cached) => *key,
             _ => {
                 let derived =
                     v4::generate_signing_key(&params.credentials.secret_access_key, params.time, params.region, params.service);
                 let mut key = [0u8; 32];
                 key.copy_from_slice(derived.as_ref());
-                *last = Some((id, key));
+                *last = Some((parts.join("\n"), key));
                 key
             }
         }
@@ -312,7 +319,7 @@ fn sha256_hex(data: &[u8]) -> String {
 ///
 /// # Errors
 /// As [`sign`].
-pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<SigningStages, Error> {
+pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'a>) -> Result<SigningStages, Error> {
     params.credentials.validate()?;
     validate::signing_time("time", params.time)?;
     let url = parse_url(request.url)?;
@@ -320,15 +327,18 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
     let date = &amz_date[..8];
     let payload_hash = sha256_hex(request.body);
 
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut add = |name: &str, value: &str| {
-        let name = name.to_ascii_lowercase();
-        if EXCLUDED.contains(&name.as_str()) {
+    // Borrowed where the caller's name is lower case and its value needs no trimming (every
+    // header of an AssumeRoleForPodIdentity request): no copy of the session token per request.
+    let mut headers: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(request.headers.len() + 4);
+    let mut add = |name: &'a str, value: &'a str| {
+        let name = if name.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(name.to_ascii_lowercase()) } else { Cow::Borrowed(name) };
+        if EXCLUDED.contains(&&*name) {
             return;
         }
         let value = trim_header_value(value);
         match headers.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => {
+                let v = v.to_mut();
                 v.push(',');
                 v.push_str(&value);
             }
@@ -344,20 +354,20 @@ pub fn signing_stages(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
         add("host", url.authority);
     }
     // The headers signing sets replace any the caller set, as aws-sigv4 does.
-    let mut set = |name: &str, value: &str| {
+    let mut set = |name: &'static str, value: Cow<'a, str>| {
         headers.retain(|(n, _)| n != name);
-        headers.push((name.to_string(), value.to_string()));
+        headers.push((Cow::Borrowed(name), value));
     };
-    set("x-amz-date", &amz_date);
+    set("x-amz-date", Cow::Owned(amz_date.clone()));
     if params.sign_payload_header {
-        set("x-amz-content-sha256", &payload_hash);
+        set("x-amz-content-sha256", Cow::Owned(payload_hash.clone()));
     }
     if let (Some(token), true) = (&params.credentials.session_token, params.sign_session_token) {
-        set("x-amz-security-token", token);
+        set("x-amz-security-token", Cow::Borrowed(token));
     }
     sort_by(&mut headers, |a, b| a.0 < b.0); // names are unique by now
     // Built with `concat` rather than `format!`: one allocation each, on every signed request.
-    let signed_headers = headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(";");
+    let signed_headers = headers.iter().map(|(n, _)| &**n).collect::<Vec<_>>().join(";");
     let mut canonical_headers = String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
     for (name, value) in &headers {
         canonical_headers.push_str(name);

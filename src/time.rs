@@ -49,10 +49,35 @@ pub fn epoch_seconds(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// Appends `n` in decimal, zero-padded to `width` digits (years past 9999 keep every digit).
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = String::with_capacity(20);
+    crate::json::write_u64(&mut digits, n);
+    for _ in digits.len()..width {
+        out.push('0');
+    }
+    out.push_str(&digits);
+}
+
+/// Date and time fields with separators: `[y, mo, d, h, mi, s]` each followed by `seps[i]`.
+/// Written by hand rather than with `format!`: this runs on every signed request.
+fn push_fields(out: &mut String, secs: i64, seps: [&str; 6]) {
+    let (y, mo, d, h, mi, s) = fields(secs);
+    if y < 0 {
+        out.push('-');
+    }
+    let values = [y.unsigned_abs(), u64::from(mo), u64::from(d), u64::from(h), u64::from(mi), u64::from(s)];
+    for (i, (value, sep)) in values.into_iter().zip(seps).enumerate() {
+        push_padded(out, value, if i == 0 { 4 } else { 2 });
+        out.push_str(sep);
+    }
+}
+
 /// `X-Amz-Date` form, `20150830T123600Z`; sub-seconds truncated.
 pub fn amz_date(time: SystemTime) -> String {
-    let (y, mo, d, h, mi, s) = fields(epoch_seconds(time));
-    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+    let mut out = String::with_capacity(16);
+    push_fields(&mut out, epoch_seconds(time), ["", "", "T", "", "", "Z"]);
+    out
 }
 
 /// RFC 3339 UTC with the fraction only when non-zero (`2023-07-13T20:49:35Z`,
@@ -60,10 +85,11 @@ pub fn amz_date(time: SystemTime) -> String {
 /// Precision is the microsecond, as botocore keeps it; trailing zeros are dropped.
 pub fn rfc3339(epoch_seconds: f64) -> String {
     let (secs, micros) = split_micros(epoch_seconds);
-    let (y, mo, d, h, mi, s) = fields(secs);
-    let mut out = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}");
+    let mut out = String::with_capacity(28);
+    push_fields(&mut out, secs, ["-", "-", "T", ":", ":", ""]);
     if micros != 0 {
-        let frac = format!("{micros:06}");
+        let mut frac = String::with_capacity(6);
+        push_padded(&mut frac, u64::from(micros), 6);
         out.push('.');
         out.push_str(frac.trim_end_matches('0'));
     }
