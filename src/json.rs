@@ -360,29 +360,33 @@ impl<'a> Parser<'a> {
                     run = self.at;
                 }
                 0..=0x1f => return Err(self.error("control character in a string")),
-                _ => self.at = plain_run_end(self.bytes, self.at + 1),
+                _ => self.at = plain_run_end(self.bytes, self.at + 1, false),
             }
         }
     }
 }
 
 /// The end of the run of bytes from `at` that need no attention inside a string (not `"`, `\\`
-/// or a control character), eight at a time: strings are most of a response's bytes.
-fn plain_run_end(bytes: &[u8], mut at: usize) -> usize {
+/// or a control character; with `ascii`, not DEL or non-ASCII either), eight at a time: strings
+/// are most of a response's bytes, and a token most of a request's.
+pub(crate) fn plain_run_end(bytes: &[u8], mut at: usize, ascii: bool) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     while let Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) = bytes.get(at..at + 8) {
         let x = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
         // A byte below 0x20 has its high bit clear after subtracting 0x20 where the byte had it clear.
-        let special = has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        let mut special = has_zero(x ^ (ONES * u64::from(b'"'))) | has_zero(x ^ (ONES * u64::from(b'\\'))) | (x.wrapping_sub(ONES * 0x20) & !x & HIGHS);
+        if ascii {
+            special |= (x & HIGHS) | has_zero(x ^ (ONES * 0x7f));
+        }
         if special != 0 {
             return at + (special.trailing_zeros() / 8) as usize;
         }
         at += 8;
     }
     while let Some(&b) = bytes.get(at) {
-        if b == b'"' || b == b'\\' || b < 0x20 {
+        if b == b'"' || b == b'\\' || b < 0x20 || ascii && b >= 0x7f {
             break;
         }
         at += 1;

@@ -156,7 +156,7 @@ fn push_python_json_string(out: &mut String, value: &str) {
     out.push('"');
     let mut rest = value;
     while !rest.is_empty() {
-        let plain = rest.bytes().position(|b| !(b' '..=b'~').contains(&b) || b == b'"' || b == b'\\').unwrap_or(rest.len());
+        let plain = crate::json::plain_run_end(rest.as_bytes(), 0, true);
         out.push_str(&rest[..plain]);
         rest = &rest[plain..];
         let Some(c) = rest.chars().next() else { break };

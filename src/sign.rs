@@ -307,12 +307,12 @@ fn signing_key(params: &SigningParams<'_>, date: &str) -> [u8; 32] {
 fn sha256_hex(data: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(data);
-    let mut out = String::with_capacity(64);
-    for byte in digest.iter() {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+    let mut hex = [0u8; 64];
+    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+        pair[0] = HEX[usize::from(byte >> 4)];
+        pair[1] = HEX[usize::from(byte & 0xf)];
     }
-    out
+    std::str::from_utf8(&hex).unwrap_or_default().to_string()
 }
 
 /// The SigV4 stages of `request`: what [`sign`] signs, spelled out so it can be shown.
