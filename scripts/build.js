@@ -70,8 +70,8 @@ export function build() {
   run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', 'eks_auth_wasm', cargoWasm]);
   const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
   if (!existsSync(wasmOpt)) throw new Error('wasm-opt is missing: run `npm install` (it comes from the npm package binaryen)');
-  log('wasm-opt -Oz');
-  run(wasmOpt, ['-Oz', '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+  log('wasm-opt -O3');
+  run(wasmOpt, ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
     '--strip-debug', '--strip-producers', join(tmp, 'eks_auth_wasm_bg.wasm'), '-o', join(tmp, 'eks_auth_wasm_bg.opt.wasm')]);
   renameSync(join(tmp, 'eks_auth_wasm_bg.opt.wasm'), join(tmp, 'eks_auth_wasm_bg.wasm'));
