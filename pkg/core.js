@@ -40,7 +40,8 @@ const encoder = new TextEncoder();
 let scratch = new Uint8Array(4096);
 
 /** `text` as UTF-8 in a reused buffer (valid until the next call): the bytes are copied into the
- * wasm at once, and a fresh array per signed request is garbage the sidecar would collect. */
+ * wasm at once, and a fresh array per call is garbage the sidecar would collect. Also holds a
+ * response's headers and body on their way in. */
 function utf8(text) {
   if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
   return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
@@ -160,9 +161,14 @@ export function parseAssumeRoleResponse(response) {
   const { status, headers, body } = response;
   const text = typeof status === 'number' ? headerText(headers) : null;
   if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
+  // One buffer across the boundary: the headers' UTF-8, then the body.
+  const bytes = bodyBytes(body);
+  if (text.length * 3 + bytes.length > scratch.length) scratch = new Uint8Array(text.length * 3 + bytes.length);
+  const headersLength = encoder.encodeInto(text, scratch).written;
+  scratch.set(bytes, headersLength);
   let answer;
   try {
-    answer = wasm.readAssumeRoleResponse(status, text, bodyBytes(body));
+    answer = wasm.readAssumeRoleResponse(status, scratch.subarray(0, headersLength + bytes.length), headersLength);
   } catch (e) {
     throw fromWasmError(e);
   }
@@ -191,6 +197,18 @@ function headerText(headers) {
 function resultOf(text) {
   const f = text.split('\0');
   const m = Number(f[0]);
+  if ((m & 0x7fff) === 0x7fff) {
+    // Every member EKS Auth sends: one literal (a fixed shape), the same object as below builds.
+    const r = {
+      subject: { namespace: f[1], serviceAccount: f[2] },
+      audience: f[3],
+      podIdentityAssociation: { associationArn: f[4], associationId: f[5] },
+      assumedRoleUser: { arn: f[6], assumeRoleId: f[7] },
+      credentials: { sessionToken: f[8], secretAccessKey: f[9], accessKeyId: f[10], expiration: Number(f[11]) },
+    };
+    if (m & 32768) r.workloadIdentityProviderArn = f[12];
+    return r;
+  }
   const r = {};
   if (m & 1) {
     const o = (r.subject = {});

@@ -327,15 +327,18 @@ pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
     })())
 }
 
-/// `readAssumeRoleResponse(status, headers, body)`: the same reading as `parseAssumeRoleResponse`
-/// for what `fetch` gives, headers as `name\0value\0...`. A result comes back as its strings
-/// joined by NUL after a presence mask (see [`result_fields`]): a JSON text of the result would
-/// cost JavaScript a `JSON.parse` as long as the whole read. An error, or a result holding a NUL,
-/// is the usual JSON answer, which starts with `{` where the fields start with a digit.
+/// `readAssumeRoleResponse(status, message, headersLength)`: the same reading as
+/// `parseAssumeRoleResponse` for what `fetch` gives, in one buffer: the headers as UTF-8
+/// `name\0value\0...` (the first `headersLength` bytes), then the body. A result comes back as its
+/// strings joined by NUL after a presence mask (see [`result_fields`]): a JSON text of the result
+/// would cost JavaScript a `JSON.parse` as long as the whole read. An error, or a result holding a
+/// NUL, is the usual JSON answer, which starts with `{` where the fields start with a digit.
 #[wasm_bindgen(js_name = readAssumeRoleResponse)]
-pub fn read_assume_role_response(status: f64, headers: &str, body: &[u8]) -> String {
+pub fn read_assume_role_response(status: f64, message: &[u8], headers_length: u32) -> String {
     let read = || {
         let status = http_status(Some(status))?;
+        let (headers, body) = message.split_at_checked(headers_length as usize).unwrap_or((&[], message));
+        let headers = std::str::from_utf8(headers).map_err(|_| Error::input("headers", "must be [name, value] string pairs"))?;
         let mut parts = headers.split('\0');
         let mut pairs = Vec::new();
         while let Some(name) = parts.next().filter(|n| !n.is_empty() || !headers.is_empty()) {

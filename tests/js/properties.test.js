@@ -179,14 +179,16 @@ test('a result reads the same through its fields (the fast path) as through the 
   const pair = (a, b) => fc.record({ [a]: fc.option(text, { nil: null }), [b]: text }, { requiredKeys: [] });
   const expiration = fc.oneof(fc.integer({ min: 0, max: 253402300799 }), fc.double({ min: 0, max: 253402300799, noNaN: true }),
     fc.date({ min: new Date(0), max: new Date('9999-12-31T23:59:59Z') }).map((d) => d.toISOString()));
-  const result = fc.record({
-    subject: pair('namespace', 'serviceAccount'),
+  // Any subset of members, and every member (what EKS Auth sends, read by a literal of its own).
+  const members = (requiredKeys) => fc.record({
+    subject: fc.record({ namespace: text, serviceAccount: text }, { requiredKeys }),
     audience: text,
-    podIdentityAssociation: pair('associationArn', 'associationId'),
-    assumedRoleUser: pair('arn', 'assumeRoleId'),
-    credentials: fc.record({ sessionToken: text, secretAccessKey: text, accessKeyId: text, expiration }, { requiredKeys: [] }),
+    podIdentityAssociation: fc.record({ associationArn: text, associationId: text }, { requiredKeys }),
+    assumedRoleUser: fc.record({ arn: text, assumeRoleId: text }, { requiredKeys }),
+    credentials: fc.record({ sessionToken: text, secretAccessKey: text, accessKeyId: text, expiration }, { requiredKeys }),
     workloadIdentityProviderArn: text,
-  }, { requiredKeys: [] });
+  }, { requiredKeys: requiredKeys ?? ['subject', 'audience', 'podIdentityAssociation', 'assumedRoleUser', 'credentials'] });
+  const result = fc.oneof(members([]), members(undefined), pair('subject', 'audience'));
   fc.assert(fc.property(result, fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 3 }), (wire, headers) => {
     const body = new TextEncoder().encode(JSON.stringify(wire));
     const viaJson = JSON.parse(bindings.parseAssumeRoleResponse(JSON.stringify({ status: 200, headers }), body));
