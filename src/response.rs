@@ -104,6 +104,50 @@ impl fmt::Debug for PodCredentials {
 /// # Errors
 /// `Service` for error statuses; `MalformedResponse` for a 2xx body that is not the shape.
 pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeRoleResult, Error> {
+    let mut result = None;
+    read_members(response, &mut |members| result = Some(members.to_result()))?;
+    Ok(result.unwrap_or_default())
+}
+
+/// The 200 answer's members as read, borrowed from the body (or from its parse where a string
+/// had escapes): the result without copying its strings, for the JavaScript boundary's reading.
+/// No `Debug`: it holds the secret access key and session token.
+#[derive(Clone, Default)]
+pub(crate) struct Members<'v> {
+    /// Present: `subject`, `podIdentityAssociation`, `assumedRoleUser`, `credentials`.
+    pub objects: [bool; 4],
+    /// `subject.{namespace,serviceAccount}`, `audience`, `podIdentityAssociation.{associationArn,
+    /// associationId}`, `assumedRoleUser.{arn,assumeRoleId}`, `credentials.{sessionToken,
+    /// secretAccessKey,accessKeyId}`, `workloadIdentityProviderArn`: wire order.
+    pub strings: [Option<&'v str>; 11],
+    /// `credentials.expiration`, epoch seconds.
+    pub expiration: Option<f64>,
+}
+
+impl Members<'_> {
+    pub(crate) fn to_result(&self) -> AssumeRoleResult {
+        let [subject, association, user, credentials] = self.objects;
+        let s = |i: usize| self.strings[i].map(String::from);
+        AssumeRoleResult {
+            subject: subject.then(|| Subject { namespace: s(0), service_account: s(1) }),
+            audience: s(2),
+            pod_identity_association: association
+                .then(|| PodIdentityAssociation { association_arn: s(3), association_id: s(4) }),
+            assumed_role_user: user.then(|| AssumedRoleUser { arn: s(5), assume_role_id: s(6) }),
+            credentials: credentials.then(|| PodCredentials {
+                session_token: s(7),
+                secret_access_key: s(8),
+                access_key_id: s(9),
+                expiration: self.expiration,
+            }),
+            workload_identity_provider_arn: s(10),
+        }
+    }
+}
+
+/// Reads a response as [`parse_assume_role_response`] does and hands its members to `then`
+/// (a `dyn` callback: one copy of the reader in the wasm for both of its users).
+pub(crate) fn read_members(response: &HttpResponse<'_>, then: &mut dyn FnMut(&Members<'_>)) -> Result<(), Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Service(parse_error(response)));
     }
@@ -124,34 +168,35 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
         return Err(malformed(format!("body is a JSON {}, not an object", root.kind())));
     }
     let r = Reader { malformed: &malformed };
-    let credentials = match r.object(&root, "credentials")? {
-        Some(c) => Some(PodCredentials {
-            session_token: r.string(c, "credentials", "sessionToken")?,
-            secret_access_key: r.string(c, "credentials", "secretAccessKey")?,
-            access_key_id: r.string(c, "credentials", "accessKeyId")?,
-            expiration: r.timestamp(c, "credentials", "expiration")?,
-        }),
-        None => None,
-    };
-    // The three members that are objects of two strings.
-    type Pair = Option<(Option<String>, Option<String>)>;
-    let pair = |key: &str, first: &str, second: &str| -> Result<Pair, Error> {
-        match r.object(&root, key)? {
-            Some(o) => Ok(Some((r.string(o, key, first)?, r.string(o, key, second)?))),
-            None => Ok(None),
+    let mut m = Members::default();
+    // Objects in wire order, each with its string members (and the expiry).
+    let objects: [(&str, &[&str]); 4] = [
+        ("subject", &["namespace", "serviceAccount"]),
+        ("podIdentityAssociation", &["associationArn", "associationId"]),
+        ("assumedRoleUser", &["arn", "assumeRoleId"]),
+        ("credentials", &["sessionToken", "secretAccessKey", "accessKeyId"]),
+    ];
+    let mut next = 0;
+    for (i, (key, members)) in objects.iter().enumerate() {
+        if i == 1 {
+            m.strings[next] = r.string(&root, "", "audience")?;
+            next += 1;
         }
-    };
-    Ok(AssumeRoleResult {
-        subject: pair("subject", "namespace", "serviceAccount")?
-            .map(|(namespace, service_account)| Subject { namespace, service_account }),
-        audience: r.string(&root, "", "audience")?,
-        pod_identity_association: pair("podIdentityAssociation", "associationArn", "associationId")?
-            .map(|(association_arn, association_id)| PodIdentityAssociation { association_arn, association_id }),
-        assumed_role_user: pair("assumedRoleUser", "arn", "assumeRoleId")?
-            .map(|(arn, assume_role_id)| AssumedRoleUser { arn, assume_role_id }),
-        credentials,
-        workload_identity_provider_arn: r.string(&root, "", "workloadIdentityProviderArn")?,
-    })
+        let object = r.object(&root, key)?;
+        m.objects[i] = object.is_some();
+        for member in *members {
+            if let Some(o) = object {
+                m.strings[next] = r.string(o, key, member)?;
+            }
+            next += 1;
+        }
+        if let (Some(c), 3) = (object, i) {
+            m.expiration = r.timestamp(c, "credentials", "expiration")?;
+        }
+    }
+    m.strings[next] = r.string(&root, "", "workloadIdentityProviderArn")?;
+    then(&m);
+    Ok(())
 }
 
 impl ToJson for AssumeRoleResult {
@@ -214,10 +259,10 @@ impl Reader<'_> {
         }
     }
 
-    fn string(&self, obj: &Value<'_>, parent: &str, key: &str) -> Result<Option<String>, Error> {
+    fn string<'v>(&self, obj: &'v Value<'_>, parent: &str, key: &str) -> Result<Option<&'v str>, Error> {
         match obj.present(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.to_string())),
+            Some(Value::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong(parent, key, "string", other)),
         }
     }

@@ -345,41 +345,42 @@ pub fn read_assume_role_response(status: f64, message: &[u8], headers_length: u3
             let value = parts.next().ok_or_else(|| Error::input("headers", "must be [name, value] string pairs"))?;
             pairs.push((name, value));
         }
-        response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body })
+        let mut text = String::new();
+        response::read_members(&HttpResponse { status, headers: &pairs, body }, &mut |m| {
+            text = result_fields(m).unwrap_or_else(|| answer(Ok(m.to_result())));
+        })?;
+        Ok(text)
     };
-    match read() {
-        Ok(result) => result_fields(&result).unwrap_or_else(|| answer(Ok(result))),
-        Err(error) => error_text(&error),
-    }
+    read().unwrap_or_else(|error| error_text(&error))
 }
 
-/// Members of a result in wire order, a bit each in the mask: objects, then their strings.
-/// `None` when a string holds the separator.
-fn result_fields(r: &AssumeRoleResult) -> Option<String> {
-    let (subject, association, user, credentials) =
-        (r.subject.as_ref(), r.pod_identity_association.as_ref(), r.assumed_role_user.as_ref(), r.credentials.as_ref());
+/// A result's members in wire order, a bit each in the mask: the four objects and the twelve
+/// values (the strings and the expiry) — the order `pkg/core.js` `resultOf` reads. `None` when a
+/// string holds the separator.
+fn result_fields(m: &response::Members<'_>) -> Option<String> {
     let mut expiration = String::new();
-    if let Some(e) = credentials.and_then(|c| c.expiration) {
+    if let Some(e) = m.expiration {
         json::write_f64(&mut expiration, e);
     }
-    // `Err(present)` for an object, `Ok(value)` for a string.
+    let s = &m.strings;
+    // `Err(present)` for an object, `Ok(value)` for a value.
     let fields: [Result<Option<&str>, bool>; 16] = [
-        Err(subject.is_some()),
-        Ok(subject.and_then(|s| s.namespace.as_deref())),
-        Ok(subject.and_then(|s| s.service_account.as_deref())),
-        Ok(r.audience.as_deref()),
-        Err(association.is_some()),
-        Ok(association.and_then(|a| a.association_arn.as_deref())),
-        Ok(association.and_then(|a| a.association_id.as_deref())),
-        Err(user.is_some()),
-        Ok(user.and_then(|u| u.arn.as_deref())),
-        Ok(user.and_then(|u| u.assume_role_id.as_deref())),
-        Err(credentials.is_some()),
-        Ok(credentials.and_then(|c| c.session_token.as_deref())),
-        Ok(credentials.and_then(|c| c.secret_access_key.as_deref())),
-        Ok(credentials.and_then(|c| c.access_key_id.as_deref())),
-        Ok(credentials.and_then(|c| c.expiration).map(|_| expiration.as_str())),
-        Ok(r.workload_identity_provider_arn.as_deref()),
+        Err(m.objects[0]),
+        Ok(s[0]),
+        Ok(s[1]),
+        Ok(s[2]),
+        Err(m.objects[1]),
+        Ok(s[3]),
+        Ok(s[4]),
+        Err(m.objects[2]),
+        Ok(s[5]),
+        Ok(s[6]),
+        Err(m.objects[3]),
+        Ok(s[7]),
+        Ok(s[8]),
+        Ok(s[9]),
+        Ok(m.expiration.map(|_| expiration.as_str())),
+        Ok(s[10]),
     ];
     let mut mask = 0u64;
     let mut text = String::with_capacity(fields.iter().filter_map(|f| f.ok().flatten().map(str::len)).sum::<usize>() + 24);
