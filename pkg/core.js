@@ -1,7 +1,8 @@
 // The core's API, identical in every host: thin wrappers over the wasm bindings. Each binding takes
 // its arguments as one JSON text and answers JSON text (`{ ok }` or `{ error }`, see src/wasm.rs):
 // here a `Date` becomes epoch ms, `Headers` become pairs, a body becomes bytes, and an `error`
-// answer becomes an `EksAuthError`. No protocol logic lives here.
+// answer becomes an `EksAuthError`. Signing and reading a response, on every exchange, pass typed
+// input as one buffer and read a leaner answer (src/wasm.rs says how). No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
 import { EksAuthError, fromWasmError } from './errors.js';
 import { isReady } from './state.js';

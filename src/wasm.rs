@@ -6,6 +6,11 @@
 //! JS-object code in the wasm (`js-sys`, `serde-wasm-bindgen`), and turns a thrown exception into
 //! a value. `pkg/core.js` writes the JSON (a `Date` as epoch ms, `Headers` as pairs) and throws
 //! `EksAuthError` for an `error` answer. Inputs are read here, naming the property at fault.
+//!
+//! The two calls on every exchange have leaner forms beside their JSON ones, taken when the input
+//! already has its types: `buildAssumeRoleRequestFrom` (the strings as one NUL-joined buffer, the
+//! request back as HTTP message text) and `readAssumeRoleResponse` (headers and body as one
+//! buffer, a 200's members back as NUL-joined fields). Their errors are the same JSON answers.
 
 use crate::agent;
 use crate::credentials;
