@@ -196,20 +196,31 @@ function headerText(headers) {
 /** A result from its fields (src/wasm.rs `result_fields`): a presence mask, then the strings in
  * wire order. The object has the wire's shape, members in the same order as the JSON answer. */
 function resultOf(text) {
-  const f = text.split('\0');
-  const m = Number(f[0]);
+  // indexOf and slice rather than split: half the time, on every credentials fetch.
+  let at = 0;
+  const next = () => {
+    const end = text.indexOf('\0', at);
+    const field = end < 0 ? text.slice(at) : text.slice(at, end);
+    at = end + 1;
+    return field;
+  };
+  const m = Number(next());
   if ((m & 0x7fff) === 0x7fff) {
     // Every member EKS Auth sends: one literal (a fixed shape), the same object as below builds.
+    // Its values are read in wire order, as written.
     const r = {
-      subject: { namespace: f[1], serviceAccount: f[2] },
-      audience: f[3],
-      podIdentityAssociation: { associationArn: f[4], associationId: f[5] },
-      assumedRoleUser: { arn: f[6], assumeRoleId: f[7] },
-      credentials: { sessionToken: f[8], secretAccessKey: f[9], accessKeyId: f[10], expiration: Number(f[11]) },
+      subject: { namespace: next(), serviceAccount: next() },
+      audience: next(),
+      podIdentityAssociation: { associationArn: next(), associationId: next() },
+      assumedRoleUser: { arn: next(), assumeRoleId: next() },
+      credentials: { sessionToken: next(), secretAccessKey: next(), accessKeyId: next(), expiration: Number(next()) },
     };
-    if (m & 32768) r.workloadIdentityProviderArn = f[12];
+    const arn = next();
+    if (m & 32768) r.workloadIdentityProviderArn = arn;
     return r;
   }
+  const f = [undefined];
+  for (let i = 1; i <= 12; i++) f.push(next());
   const r = {};
   if (m & 1) {
     const o = (r.subject = {});
