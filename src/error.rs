@@ -76,6 +76,9 @@ pub struct ServiceError {
 }
 
 impl Error {
+    // Cold and out of line: error paths stay out of the signing and reading code they sit in.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn input(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidInput {
             field: field.into(),
@@ -83,6 +86,8 @@ impl Error {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     pub(crate) fn configuration(message: impl Into<String>) -> Self {
         Error::InvalidConfiguration {
             message: message.into(),
