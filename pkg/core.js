@@ -38,14 +38,17 @@ function needsReplacer(value) {
 }
 
 const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 let scratch = new Uint8Array(4096);
 
-/** `text` as UTF-8 in a reused buffer (valid until the next call): the bytes are copied into the
- * wasm at once, and a fresh array per call is garbage the sidecar would collect. Also holds a
- * response's headers and body on their way in. */
-function utf8(text) {
-  if (text.length * 3 > scratch.length) scratch = new Uint8Array(text.length * 3);
-  return scratch.subarray(0, encoder.encodeInto(text, scratch).written);
+/** `text` as UTF-8, then the bytes of `tail` if given, in a reused buffer (valid until the next
+ * call): the wasm copies it at once, and a fresh array per call is garbage the sidecar would
+ * collect. */
+function utf8(text, tail = EMPTY) {
+  if (text.length * 3 + tail.length > scratch.length) scratch = new Uint8Array(text.length * 3 + tail.length);
+  const written = encoder.encodeInto(text, scratch).written;
+  scratch.set(tail, written);
+  return scratch.subarray(0, written + tail.length);
 }
 
 /** The arguments as JSON text for the wasm. */
@@ -88,7 +91,7 @@ function headerPairs(headers) {
 }
 
 function bodyBytes(body) {
-  if (body === undefined || body === null) return new Uint8Array(0);
+  if (body === undefined || body === null) return EMPTY;
   if (typeof body === 'string') return encoder.encode(body);
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
@@ -158,18 +161,16 @@ export function buildAssumeRoleRequest(input) {
 export const signingStages = (input) => call(wasm.signingStages, json(input));
 export function parseAssumeRoleResponse(response) {
   ready();
-  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), new Uint8Array(0));
+  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), EMPTY);
   const { status, headers, body } = response;
   const text = typeof status === 'number' ? headerText(headers) : null;
   if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
   // One buffer across the boundary: the headers' UTF-8, then the body.
   const bytes = bodyBytes(body);
-  if (text.length * 3 + bytes.length > scratch.length) scratch = new Uint8Array(text.length * 3 + bytes.length);
-  const headersLength = encoder.encodeInto(text, scratch).written;
-  scratch.set(bytes, headersLength);
+  const message = utf8(text, bytes);
   let answer;
   try {
-    answer = wasm.readAssumeRoleResponse(status, scratch.subarray(0, headersLength + bytes.length), headersLength);
+    answer = wasm.readAssumeRoleResponse(status, message, message.length - bytes.length);
   } catch (e) {
     throw fromWasmError(e);
   }
