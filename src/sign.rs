@@ -232,6 +232,7 @@ fn normalize_path(path: &str) -> String {
     out
 }
 
+#[inline(never)]
 fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<(String, String)> = query
         .split('&')
@@ -376,7 +377,7 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
         canonical_headers.push('\n');
     }
     let path = canonical_path(url.path, params);
-    let query = canonical_query(url.query);
+    let query = if url.query.is_empty() { String::new() } else { canonical_query(url.query) };
     let canonical_request =
         [request.method, "\n", &path, "\n", &query, "\n", &canonical_headers, "\n", &signed_headers, "\n", &payload_hash]
             .concat();
