@@ -5,6 +5,8 @@ use crate::error::{Error, Fault, ServiceError};
 use crate::retry;
 use crate::time;
 use crate::json::{self, ObjectWriter, ToJson, Value};
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 
 /// An HTTP response as the host received it.
@@ -122,6 +124,9 @@ pub(crate) struct Members<'v> {
     pub strings: [Option<&'v str>; 11],
     /// `credentials.expiration`, epoch seconds.
     pub expiration: Option<f64>,
+    /// Some string had escapes in the body: only then can one hold a NUL (JSON has no raw
+    /// control characters), which the boundary's fields answer cannot carry.
+    pub escaped: bool,
 }
 
 impl Members<'_> {
@@ -167,7 +172,7 @@ pub(crate) fn read_members(response: &HttpResponse<'_>, then: &mut dyn FnMut(&Me
     if !root.is_object() {
         return Err(malformed(format!("body is a JSON {}, not an object", root.kind())));
     }
-    let r = Reader { malformed: &malformed };
+    let r = Reader { malformed: &malformed, escaped: Cell::new(false) };
     let mut m = Members::default();
     // Objects in wire order, each with its string members (and the expiry).
     let objects: [(&str, &[&str]); 4] = [
@@ -195,6 +200,7 @@ pub(crate) fn read_members(response: &HttpResponse<'_>, then: &mut dyn FnMut(&Me
         }
     }
     m.strings[next] = r.string(&root, "", "workloadIdentityProviderArn")?;
+    m.escaped = r.escaped.get();
     then(&m);
     Ok(())
 }
@@ -239,6 +245,8 @@ fn valid_timestamp(seconds: f64) -> bool {
 /// Typed member access; `null` counts as absent, as botocore treats it.
 struct Reader<'m> {
     malformed: &'m dyn Fn(String) -> Error,
+    /// A string read had escapes (it is owned, not borrowed from the body).
+    escaped: Cell<bool>,
 }
 
 impl Reader<'_> {
@@ -262,7 +270,10 @@ impl Reader<'_> {
     fn string<'v>(&self, obj: &'v Value<'_>, parent: &str, key: &str) -> Result<Option<&'v str>, Error> {
         match obj.present(key) {
             None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s)),
+            Some(Value::String(s)) => {
+                self.escaped.set(self.escaped.get() | matches!(s, Cow::Owned(_)));
+                Ok(Some(s))
+            }
             Some(other) => Err(self.wrong(parent, key, "string", other)),
         }
     }

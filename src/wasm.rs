@@ -395,7 +395,7 @@ fn result_fields(m: &response::Members<'_>) -> Option<String> {
             Ok(value) => {
                 mask |= u64::from(value.is_some()) << bit;
                 let value = value.unwrap_or_default();
-                if value.contains('\0') {
+                if m.escaped && value.contains('\0') {
                     return None;
                 }
                 text.push('\0');
