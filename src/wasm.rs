@@ -11,6 +11,9 @@
 //! already has its types: `buildAssumeRoleRequestFrom` (the strings as one NUL-joined buffer, the
 //! request back as HTTP message text) and `readAssumeRoleResponse` (headers and body as one
 //! buffer, a 200's members back as NUL-joined fields). Their errors are the same JSON answers.
+//!
+//! The helpers the exports share are `#[inline(never)]`: at `opt-level = 2` LLVM would inline a
+//! copy into each of the twenty exports.
 
 use crate::agent;
 use crate::credentials;
@@ -28,6 +31,7 @@ use crate::token;
 use std::time::SystemTime;
 use wasm_bindgen::prelude::*;
 
+#[inline(never)]
 fn error_text(error: &Error) -> String {
     // A service error's message is the service's own (botocore's `Error.Message`); the code is
     // beside it. Every other kind reads best with the field or rule in front.
@@ -59,6 +63,7 @@ fn answer<T: ToJson>(result: Result<T, Error>) -> String {
 }
 
 /// An argument object, parsed from the JSON text JavaScript passed.
+#[inline(never)]
 fn args<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Error> {
     match json::parse(text) {
         Ok(v) if v.is_object() => Ok(v),
@@ -67,6 +72,7 @@ fn args<'a>(text: &'a str, name: &str) -> Result<Value<'a>, Error> {
 }
 
 /// A string property; absent or `null` is `None`.
+#[inline(never)]
 fn string_prop(obj: &Value<'_>, key: &str, path: &str) -> Result<Option<String>, Error> {
     match obj.present(key) {
         None => Ok(None),
@@ -75,10 +81,12 @@ fn string_prop(obj: &Value<'_>, key: &str, path: &str) -> Result<Option<String>,
     }
 }
 
+#[inline(never)]
 fn required_string(obj: &Value<'_>, key: &str, path: &str) -> Result<String, Error> {
     string_prop(obj, key, path)?.ok_or_else(|| Error::input(path, "is required"))
 }
 
+#[inline(never)]
 fn bool_prop(obj: &Value<'_>, key: &str) -> Result<bool, Error> {
     match obj.present(key) {
         None => Ok(false),
@@ -87,10 +95,12 @@ fn bool_prop(obj: &Value<'_>, key: &str) -> Result<bool, Error> {
     }
 }
 
+#[inline(never)]
 fn number_prop(obj: &Value<'_>, key: &str) -> Result<f64, Error> {
     obj.present(key).and_then(Value::as_f64).filter(|n| n.is_finite()).ok_or_else(|| Error::input(key, "must be a finite number"))
 }
 
+#[inline(never)]
 fn credentials_prop(obj: &Value<'_>) -> Result<Option<Credentials>, Error> {
     let c = match obj.present("credentials") {
         None => return Ok(None),
@@ -110,11 +120,13 @@ fn caller_credentials(access_key_id: String, secret_access_key: String, session_
 }
 
 /// Epoch milliseconds as the signing time, naming `key` when out of range.
+#[inline(never)]
 fn instant(key: &str, millis: f64) -> Result<SystemTime, Error> {
     time::from_epoch_millis(millis).ok_or_else(|| Error::input(key, "must be a valid time between 1970 and 9999"))
 }
 
 /// An instant: epoch milliseconds (`pkg/core.js` passes a `Date` as its time).
+#[inline(never)]
 fn instant_prop(obj: &Value<'_>, key: &str) -> Result<SystemTime, Error> {
     let millis = match obj.present(key) {
         Some(n @ Value::Number(_)) => n.as_f64().unwrap_or(f64::NAN),
@@ -124,6 +136,7 @@ fn instant_prop(obj: &Value<'_>, key: &str) -> Result<SystemTime, Error> {
     instant(key, millis)
 }
 
+#[inline(never)]
 fn assume_role_input(text: &str) -> Result<AssumeRoleRequest, Error> {
     let input = args(text, "input")?;
     Ok(AssumeRoleRequest {
@@ -219,6 +232,7 @@ const FIELDS: [&str; 10] = [
     "zone",
 ];
 
+#[inline(never)]
 fn request_text(input: Result<AssumeRoleRequest, Error>) -> String {
     match input.and_then(|input| request::build_assume_role_request(&input)) {
         Ok(r) => {
@@ -298,6 +312,7 @@ pub fn explain_signature(input: &str) -> String {
     }))
 }
 
+#[inline(never)]
 fn http_status(status: Option<f64>) -> Result<u16, Error> {
     match status {
         Some(s) if s.fract() == 0.0 && (100.0..=599.0).contains(&s) => Ok(s as u16),
@@ -305,6 +320,7 @@ fn http_status(status: Option<f64>) -> Result<u16, Error> {
     }
 }
 
+#[inline(never)]
 fn header_pairs<'v>(obj: &'v Value<'_>) -> Result<Vec<(&'v str, &'v str)>, Error> {
     let bad = || Error::input("headers", "must be [name, value] string pairs");
     match obj.present("headers") {
@@ -411,6 +427,7 @@ fn result_fields(m: &response::Members<'_>) -> Option<String> {
 
 /// A result as `parseAssumeRoleResponse` gave it: it has the wire's shape, so the response reader
 /// reads it back (one reader, the same member checks), and its complaints are about `result`.
+#[inline(never)]
 fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
     if !result.trim_start().starts_with('{') {
         return Err(Error::input("result", "must be an object"));
