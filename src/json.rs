@@ -462,6 +462,7 @@ fn pow10(mut e: i32) -> f64 {
 }
 
 /// Appends `s` as a JSON string, escaped as `JSON.stringify` does.
+#[inline(never)]
 pub fn write_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
@@ -513,6 +514,7 @@ pub fn write_u64(out: &mut String, mut n: u64) {
 /// Appends a number: integers exactly, fractions to the microsecond (these are seconds and
 /// milliseconds), magnitudes past 10^15 in exponent form; `null` for NaN and infinities, as
 /// `JSON.stringify` does.
+#[inline(never)]
 pub fn write_f64(out: &mut String, v: f64) {
     if !v.is_finite() {
         out.push_str("null");
@@ -569,6 +571,7 @@ impl<'o> ObjectWriter<'o> {
         ObjectWriter { out, empty: true }
     }
 
+    #[inline(never)]
     fn key(&mut self, key: &str) -> &mut String {
         if !self.empty {
             self.out.push(',');
@@ -581,12 +584,14 @@ impl<'o> ObjectWriter<'o> {
     }
 
     /// A string member.
+    #[inline(never)]
     pub fn str(&mut self, key: &str, value: &str) -> &mut Self {
         write_str(self.key(key), value);
         self
     }
 
     /// A string member, left out when `None`.
+    #[inline(never)]
     pub fn opt_str(&mut self, key: &str, value: Option<&str>) -> &mut Self {
         if let Some(v) = value {
             self.str(key, v);
@@ -595,12 +600,14 @@ impl<'o> ObjectWriter<'o> {
     }
 
     /// A number member.
+    #[inline(never)]
     pub fn num(&mut self, key: &str, value: f64) -> &mut Self {
         write_f64(self.key(key), value);
         self
     }
 
     /// A number member, left out when `None`.
+    #[inline(never)]
     pub fn opt_num(&mut self, key: &str, value: Option<f64>) -> &mut Self {
         if let Some(v) = value {
             self.num(key, v);
@@ -609,6 +616,7 @@ impl<'o> ObjectWriter<'o> {
     }
 
     /// A boolean member.
+    #[inline(never)]
     pub fn bool(&mut self, key: &str, value: bool) -> &mut Self {
         self.key(key).push_str(if value { "true" } else { "false" });
         self
