@@ -7,6 +7,7 @@
 //! `aws-sigv4`'s full HTTP signer.
 
 use crate::error::Error;
+use crate::json::{ObjectWriter, ToJson};
 use crate::time;
 use crate::validate;
 use aws_sigv4::sign::v4;
@@ -158,6 +159,20 @@ pub struct SigningStages {
     pub signature: String,
     /// The `Authorization` header value.
     pub authorization: String,
+}
+
+impl ToJson for SigningStages {
+    /// Every stage, the canonical request as it is (the JavaScript boundary redacts it first).
+    fn write_json(&self, out: &mut String) {
+        ObjectWriter::new(out)
+            .str("canonicalRequest", &self.canonical_request)
+            .str("signedHeaders", &self.signed_headers)
+            .str("credentialScope", &self.credential_scope)
+            .str("stringToSign", &self.string_to_sign)
+            .str("signature", &self.signature)
+            .str("authorization", &self.authorization)
+            .finish();
+    }
 }
 
 impl fmt::Debug for SigningStages {

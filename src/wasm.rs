@@ -261,40 +261,14 @@ fn session_token(input: &AssumeRoleRequest) -> Vec<&str> {
     input.credentials.as_ref().and_then(|c| c.session_token.as_deref()).into_iter().collect()
 }
 
-struct StagesAnswer {
-    canonical_request: String,
-    signed_headers: String,
-    credential_scope: String,
-    string_to_sign: String,
-    signature: String,
-    authorization: String,
-}
-
-impl ToJson for StagesAnswer {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .str("canonicalRequest", &self.canonical_request)
-            .str("signedHeaders", &self.signed_headers)
-            .str("credentialScope", &self.credential_scope)
-            .str("stringToSign", &self.string_to_sign)
-            .str("signature", &self.signature)
-            .str("authorization", &self.authorization)
-            .finish();
-    }
-}
-
 /// `signingStages(input)` → the SigV4 stages of the request `buildAssumeRoleRequest` builds, with
 /// the session token redacted from the canonical request; `null` when unsigned.
 #[wasm_bindgen(js_name = signingStages)]
 pub fn signing_stages(input: &str) -> String {
     answer(assume_role_input(input).and_then(|input| {
-        Ok(request::assume_role_signing_stages(&input)?.map(|s| StagesAnswer {
-            canonical_request: redact::redact(&s.canonical_request, &session_token(&input)),
-            signed_headers: s.signed_headers,
-            credential_scope: s.credential_scope,
-            string_to_sign: s.string_to_sign,
-            signature: s.signature,
-            authorization: s.authorization,
+        Ok(request::assume_role_signing_stages(&input)?.map(|mut s| {
+            s.canonical_request = redact::redact(&s.canonical_request, &session_token(&input));
+            s
         }))
     }))
 }
