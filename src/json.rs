@@ -495,8 +495,14 @@ pub fn write_str(out: &mut String, s: &str) {
 }
 
 /// Appends an unsigned integer in decimal.
-pub fn write_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
+pub fn write_u64(out: &mut String, n: u64) {
+    write_padded(out, n, 1);
+}
+
+/// Appends an unsigned integer in decimal, zero-padded to at least `width` digits (dates, times,
+/// fractions), without allocating.
+pub fn write_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
     let mut i = buf.len();
     loop {
         i -= 1;
@@ -506,8 +512,21 @@ pub fn write_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &d in &buf[i..] {
+    for &d in &buf[i.min(buf.len().saturating_sub(width))..] {
         out.push(char::from(d));
+    }
+}
+
+/// Appends `.` and a fraction of `scale_digits` decimal digits, trailing zeros dropped
+/// (`frac` 120000 at 6 digits → `.12`); nothing when `frac` is 0.
+pub fn write_fraction(out: &mut String, frac: u64, scale_digits: usize) {
+    if frac == 0 {
+        return;
+    }
+    out.push('.');
+    write_padded(out, frac, scale_digits);
+    while out.ends_with('0') {
+        out.pop();
     }
 }
 
@@ -532,18 +551,7 @@ pub fn write_f64(out: &mut String, v: f64) {
             frac = 0;
         }
         write_u64(out, int);
-        if frac > 0 {
-            let mut digits = [b'0'; 6];
-            for d in digits.iter_mut().rev() {
-                *d = b'0' + (frac % 10) as u8;
-                frac /= 10;
-            }
-            out.push('.');
-            let end = digits.iter().rposition(|d| *d != b'0').map_or(0, |p| p + 1);
-            for &d in &digits[..end] {
-                out.push(char::from(d));
-            }
-        }
+        write_fraction(out, frac, 6);
     } else {
         let mut exponent = 0u32;
         let mut m = a;
@@ -767,6 +775,12 @@ mod tests {
             write_f64(&mut out, v);
             assert_eq!(out, want);
         }
+        let mut out = String::new();
+        write_padded(&mut out, 7, 4);
+        write_padded(&mut out, 12345, 4);
+        write_fraction(&mut out, 120_000, 6);
+        write_fraction(&mut out, 0, 6);
+        assert_eq!(out, "000712345.12");
         let mut out = String::new();
         ObjectWriter::new(&mut out).str("a", "x").opt_str("b", None).num("c", 2.0).bool("d", true).with("e", |o| vec![1.0, 2.0].write_json(o)).finish();
         assert_eq!(out, r#"{"a":"x","c":2,"d":true,"e":[1,2]}"#);

@@ -49,16 +49,6 @@ pub fn epoch_seconds(time: SystemTime) -> i64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// Appends `n` in decimal, zero-padded to `width` digits (years past 9999 keep every digit).
-fn push_padded(out: &mut String, n: u64, width: usize) {
-    let mut digits = String::with_capacity(20);
-    crate::json::write_u64(&mut digits, n);
-    for _ in digits.len()..width {
-        out.push('0');
-    }
-    out.push_str(&digits);
-}
-
 /// Date and time fields with separators: `[y, mo, d, h, mi, s]` each followed by `seps[i]`.
 /// Written by hand rather than with `format!`: this runs on every signed request.
 fn push_fields(out: &mut String, secs: i64, seps: [&str; 6]) {
@@ -68,7 +58,7 @@ fn push_fields(out: &mut String, secs: i64, seps: [&str; 6]) {
     }
     let values = [y.unsigned_abs(), u64::from(mo), u64::from(d), u64::from(h), u64::from(mi), u64::from(s)];
     for (i, (value, sep)) in values.into_iter().zip(seps).enumerate() {
-        push_padded(out, value, if i == 0 { 4 } else { 2 });
+        crate::json::write_padded(out, value, if i == 0 { 4 } else { 2 });
         out.push_str(sep);
     }
 }
@@ -87,12 +77,7 @@ pub fn rfc3339(epoch_seconds: f64) -> String {
     let (secs, micros) = split_micros(epoch_seconds);
     let mut out = String::with_capacity(28);
     push_fields(&mut out, secs, ["-", "-", "T", ":", ":", ""]);
-    if micros != 0 {
-        let mut frac = String::with_capacity(6);
-        push_padded(&mut frac, u64::from(micros), 6);
-        out.push('.');
-        out.push_str(frac.trim_end_matches('0'));
-    }
+    crate::json::write_fraction(&mut out, u64::from(micros), 6);
     out.push('Z');
     out
 }
