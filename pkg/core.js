@@ -163,8 +163,9 @@ export function parseAssumeRoleResponse(response) {
   ready();
   if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), EMPTY);
   const { status, headers, body } = response;
-  const text = typeof status === 'number' ? headerText(headers) : null;
-  if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: headerPairs(headers) }), bodyBytes(body));
+  const pairs = headerPairs(headers);
+  const text = typeof status === 'number' ? headerText(pairs) : null;
+  if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: pairs }), bodyBytes(body));
   // One buffer across the boundary: the headers' UTF-8, then the body.
   const bytes = bodyBytes(body);
   const message = utf8(text, bytes);
@@ -177,17 +178,15 @@ export function parseAssumeRoleResponse(response) {
   return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
 }
 
-/** Headers as `readAssumeRoleResponse` takes them, `name\0value\0...`; `null` when some entry is
- * not a pair of strings (or holds a NUL): those go through JSON, where the core names the fault. */
-function headerText(headers) {
-  if (headers === undefined || headers === null) return '';
-  if (typeof headers !== 'object') return null;
-  const entries = typeof headers[Symbol.iterator] === 'function' ? headers : Object.entries(headers);
+/** Header pairs (from `headerPairs`) as `readAssumeRoleResponse` takes them, `name\0value\0...`;
+ * `null` when some entry is not a pair of strings (or holds a NUL): those go through JSON, where
+ * the core names the fault. */
+function headerText(pairs) {
+  if (!Array.isArray(pairs)) return null;
   let text = null;
-  for (const entry of entries) {
-    if (!Array.isArray(entry) || entry.length !== 2) return null;
-    const name = entry[0];
-    const value = typeof entry[1] === 'number' ? String(entry[1]) : entry[1];
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) return null;
+    const [name, value] = pair;
     if (typeof name !== 'string' || typeof value !== 'string' || name.includes('\0') || value.includes('\0')) return null;
     text = text === null ? `${name}\0${value}` : `${text}\0${name}\0${value}`;
   }
