@@ -163,6 +163,18 @@ export function parseAssumeRoleResponse(response) {
   ready();
   if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), EMPTY);
   const { status, headers, body } = response;
+  // A 2xx is read from its body alone: headers only name the request in an error, so an error
+  // answer (a body that is not a result) is read again below, with them.
+  if (typeof status === 'number' && status >= 200 && status < 300 && pairsAsGiven(headers)) {
+    const bytes = bodyBytes(body);
+    let answer;
+    try {
+      answer = wasm.readAssumeRoleResponse(status, bytes, 0);
+    } catch (e) {
+      throw fromWasmError(e);
+    }
+    if (answer.charCodeAt(0) !== 123 /* { */) return resultOf(answer);
+  }
   const pairs = headerPairs(headers);
   const text = typeof status === 'number' ? headerText(pairs) : null;
   if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: pairs }), bodyBytes(body));
@@ -176,6 +188,17 @@ export function parseAssumeRoleResponse(response) {
     throw fromWasmError(e);
   }
   return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
+}
+
+/** Whether `headers` is a shape the core takes as it is (none, `Headers`, [name, value] pairs of
+ * strings or numbers), so a 2xx can skip them; other shapes take the path that checks them. */
+function pairsAsGiven(headers) {
+  if (headers === undefined || headers === null || (typeof Headers === 'function' && headers instanceof Headers)) return true;
+  if (!Array.isArray(headers)) return false;
+  for (const e of headers) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !(typeof e[1] === 'string' || typeof e[1] === 'number')) return false;
+  }
+  return true;
 }
 
 /** Header pairs (from `headerPairs`) as `readAssumeRoleResponse` takes them, `name\0value\0...`;

@@ -247,6 +247,10 @@ test('malformed input of every field: EksAuthError naming the field', () => {
   assert.throws(() => core.buildAssumeRoleRequest(null), { code: 'InvalidInput', field: 'input' });
   assert.throws(() => core.parseAssumeRoleResponse({ status: 'x', headers: {}, body: '' }), { code: 'InvalidInput', field: 'status' });
   assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers: 5, body: '' }), { code: 'InvalidInput', field: 'headers' });
+  // A 2xx's body is read before its headers: malformed headers are refused all the same.
+  for (const headers of [5, [['x-amzn-RequestId']], [['x-amzn-RequestId', {}]], [5], [['a', 'b'], null]]) {
+    assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers, body: '{}' }), { code: 'InvalidInput', field: 'headers' }, JSON.stringify(headers));
+  }
   assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers: {}, body: 5 }), { code: 'InvalidInput', field: 'body' });
 });
 
