@@ -4,7 +4,7 @@
 // answer becomes an `EksAuthError`. Signing and reading a response, on every exchange, pass typed
 // input as one buffer and read a leaner answer (src/wasm.rs says how). No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
-import { EksAuthError, fromWasmError } from './errors.js';
+import { EksAuthError, answerOf, fromWasmError } from './errors.js';
 import { isReady } from './state.js';
 
 export { EksAuthError };
@@ -73,12 +73,6 @@ function call(fn, ...args) {
     throw fromWasmError(e);
   }
   return answerOf(text);
-}
-
-function answerOf(text) {
-  const answer = JSON.parse(text);
-  if (answer.error) throw new EksAuthError(answer.error.message, answer.error);
-  return answer.ok;
 }
 
 /** Response headers as `[name, value]` pairs from a `Headers` (or any iterable of pairs), an
@@ -291,7 +285,3 @@ export const parseToken = (token) => call(wasm.parseToken, json({ token }));
 /** The Host check runs on every sidecar request: plain strings, no JSON. */
 export const hostAllowed = (header, hosts) =>
   (ready(), wasm.hostAllowed(String(header ?? ''), (Array.isArray(hosts) ? hosts : []).map(String).join(',')));
-/** The console's explanations (src/inspect.rs): a token judged at `now`, and a request's SigV4 stages. */
-export const inspectToken = (token, now) => call(wasm.inspectToken, json({ token, now }));
-export const explainSignature = (input) => call(wasm.explainSignature, json(input));
-export const parseIso8601 = (text) => call(wasm.parseIso8601, json({ text: String(text ?? '') }));

@@ -22,6 +22,14 @@ export class EksAuthError extends Error {
   }
 }
 
+/** A boundary answer (`{ ok }` or `{ error }` JSON text, see src/wasm.rs): the value, or the error
+ * thrown as an `EksAuthError`. */
+export function answerOf(text) {
+  const answer = JSON.parse(text);
+  if (answer.error) throw new EksAuthError(answer.error.message, answer.error);
+  return answer.ok;
+}
+
 /** Re-wraps what the wasm boundary throws (an `Error` named `EksAuthError` with the details as
  * properties) into the class, so `instanceof` works; anything else is a bug and passes through. */
 export function fromWasmError(e) {

@@ -1,16 +1,14 @@
 #!/usr/bin/env node
-// Builds the one wasm every host loads: cargo (wasm32) → wasm-bindgen CLI (the exact version in
+// Builds the wasm modules (every host's, and the console's): cargo (wasm32) → wasm-bindgen CLI (the exact version in
 // Cargo.lock, web target) → wasm-opt -O3 (npm binaryen) → the glue minified (esbuild). Installs
 // the Rust target and the CLI when missing; skips steps whose output is newer than their input.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, rmSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'pkg', 'wasm');
-const cargoWasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'eks_auth_wasm.wasm');
-const finalWasm = join(outDir, 'eks_auth_wasm_bg.wasm');
 
 const log = (msg) => process.stderr.write(`build: ${msg}\n`);
 
@@ -53,40 +51,54 @@ function ensureBindgen(version) {
 
 const newer = (a, b) => existsSync(a) && existsSync(b) && statSync(a).mtimeMs >= statSync(b).mtimeMs;
 
+/** The modules, each from the same crate: every host's, and the debugging console's (`www/` loads
+ * both), which adds token inspection and signature explanation (`--features console`). The
+ * console's builds in its own target directory, so neither rebuild evicts the other. */
+const MODULES = [
+  { name: 'eks_auth_wasm', features: [], targetDir: join(root, 'target') },
+  { name: 'eks_auth_console', features: ['--features', 'console'], targetDir: join(root, 'target', 'console') },
+];
+
 export function build() {
   ensureTarget();
   const version = lockedBindgenVersion();
   ensureBindgen(version);
-  log('cargo build --release --target wasm32-unknown-unknown');
-  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib']);
-  const stamp = join(outDir, '.built');
-  if (newer(stamp, cargoWasm) && existsSync(finalWasm) && readFileSync(stamp, 'utf8') === version) {
-    log('pkg/wasm is up to date');
+  mkdirSync(outDir, { recursive: true });
+  for (const module of MODULES) buildModule(module, version);
+}
+
+function buildModule({ name, features, targetDir }, version) {
+  log(`cargo build --release --target wasm32-unknown-unknown ${features.join(' ')}`.trimEnd());
+  run('cargo', ['build', '--release', '--target', 'wasm32-unknown-unknown', '--lib', '--target-dir', targetDir, ...features]);
+  const cargoWasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'eks_auth_wasm.wasm');
+  const finalWasm = join(outDir, `${name}_bg.wasm`);
+  const stamp = join(targetDir, `${name}.built`);
+  if (newer(stamp, cargoWasm) && newer(finalWasm, cargoWasm) && readFileSync(stamp, 'utf8') === version) {
+    log(`pkg/wasm/${name} is up to date`);
     return;
   }
-  const tmp = join(root, 'target', 'wasm-bindgen-out');
+  const tmp = join(targetDir, 'wasm-bindgen-out');
   rmSync(tmp, { recursive: true, force: true });
   log(`wasm-bindgen ${version} --target web`);
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', 'eks_auth_wasm', cargoWasm]);
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', name, cargoWasm]);
   const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
   if (!existsSync(wasmOpt)) throw new Error('wasm-opt is missing: run `npm install` (it comes from the npm package binaryen)');
   log('wasm-opt -O3');
+  const wasm = join(tmp, `${name}_bg.wasm`);
   run(wasmOpt, ['-O3', '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
     '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-    '--strip-debug', '--strip-producers', join(tmp, 'eks_auth_wasm_bg.wasm'), '-o', join(tmp, 'eks_auth_wasm_bg.opt.wasm')]);
-  renameSync(join(tmp, 'eks_auth_wasm_bg.opt.wasm'), join(tmp, 'eks_auth_wasm_bg.wasm'));
+    '--strip-debug', '--strip-producers', wasm, '-o', `${wasm}.opt`]);
+  renameSync(`${wasm}.opt`, wasm);
   // The glue minified (esbuild, a dev dependency): wasm-bindgen writes every Rust doc comment into
   // it; minified it is a third of the bytes to load and parse at every start (4.5 → 2.1 KB gzip).
   const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
   if (!existsSync(esbuild)) throw new Error('esbuild is missing: run `npm install` (a dev dependency)');
   log('esbuild --minify (glue)');
-  const glue = join(tmp, 'eks_auth_wasm.js');
+  const glue = join(tmp, `${name}.js`);
   run(esbuild, [glue, '--minify', '--format=esm', '--target=es2022', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(dirname(outDir), { recursive: true });
-  renameSync(tmp, outDir);
+  for (const file of readdirSync(tmp)) copyFileSync(join(tmp, file), join(outDir, file));
   writeFileSync(stamp, version);
-  log(`pkg/wasm: ${statSync(finalWasm).size} bytes of wasm`);
+  log(`pkg/wasm/${name}_bg.wasm: ${statSync(finalWasm).size} bytes`);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -19,6 +19,7 @@ use crate::agent;
 use crate::credentials;
 use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
 use crate::error::{Error, Fault, ServiceError};
+#[cfg(feature = "console")]
 use crate::inspect;
 use crate::json::{self, ObjectWriter, ToJson, Value};
 use crate::redact;
@@ -276,6 +277,7 @@ pub fn signing_stages(input: &str) -> String {
 /// `explainSignature(input)` → every SigV4 stage of the request `buildAssumeRoleRequest` builds
 /// for `input`, the `Authorization` it carries and whether they agree; the session token redacted
 /// from the canonical request; `null` when unsigned.
+#[cfg(feature = "console")]
 #[wasm_bindgen(js_name = explainSignature)]
 pub fn explain_signature(input: &str) -> String {
     answer(assume_role_input(input).and_then(|input| {
@@ -549,6 +551,7 @@ pub fn parse_token(params: &str) -> String {
 /// `inspectToken({ token, now })` → header and claims decoded, the checks EKS Auth applies on the
 /// token's face with a verdict and reason each, and times relative to `now`. A malformed token is
 /// not an error: that is what the checks report.
+#[cfg(feature = "console")]
 #[wasm_bindgen(js_name = inspectToken)]
 pub fn inspect_token(params: &str) -> String {
     answer(args(params, "params").and_then(|p| {
@@ -559,6 +562,7 @@ pub fn inspect_token(params: &str) -> String {
 
 /// `parseIso8601({ text })` → epoch milliseconds, or `null` when `text` is not an ISO 8601
 /// date-time with seconds (`2025-11-28T15:00:00Z`, `...T16:00:00.5+01:00`; no zone means UTC).
+#[cfg(feature = "console")]
 #[wasm_bindgen(js_name = parseIso8601)]
 pub fn parse_iso8601(params: &str) -> String {
     answer(args(params, "params").and_then(|p| {

@@ -9,9 +9,10 @@
 // in this tab's memory and the inputs: never stored, logged or put in the address, and masked in
 // every output (through the core's `redact`) until Reveal secrets is pressed.
 import {
-  init, buildAssumeRoleRequest, explainSignature, inspectToken, parseAssumeRoleResponse, parseIso8601, redact,
-  clockSkew, toContainerCredentials, toCredentialProcess, toShellExports,
+  init, buildAssumeRoleRequest, parseAssumeRoleResponse, redact, clockSkew, toContainerCredentials, toCredentialProcess,
+  toShellExports,
 } from '../pkg/web.js';
+import { explainSignature, initInspect, inspectToken, parseIso8601 } from './inspect.js';
 import { bothZones, curlCommand, formatDuration, isoUtc, parseHeaderLines, relative } from './format.js';
 import { explainError } from './explain.js';
 import { adviceFor, diffCanonicalRequests, differingSpan, extractCanonicalRequest } from './diff.js';
@@ -571,7 +572,7 @@ async function loadDefaults() {
 async function main() {
   $('send').disabled = true;
   try {
-    await init();
+    await Promise.all([init(), initInspect()]);
   } catch (e) {
     setStatus(`The WebAssembly core did not load: ${e?.message ?? e}`, 'error');
     return;

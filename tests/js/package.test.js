@@ -56,7 +56,10 @@ test('npm pack --dry-run lists the wasm, and the package holds only what its ent
   // imports; every .d.ts sits beside a shipped module or is the package's types.
   const scripts = files.filter((f) => f.endsWith('.js') && readFileSync(join(root, f), 'utf8').startsWith('#!'));
   const exported = Object.values(pkg.exports).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v)));
-  const reached = reachable([...exported, ...Object.values(pkg.bin), ...scripts]);
+  // The console page (www/index.html) is an entry too: its script loads the console's own module.
+  const page = [...readFileSync(join(root, 'www/index.html'), 'utf8').matchAll(/<script[^>]* src="([^"]+)"/g)].map((m) => posix.join('www', m[1]));
+  assert.ok(page.length > 0, 'the console page loads a script');
+  const reached = reachable([...exported, ...Object.values(pkg.bin), ...scripts, ...page]);
   for (const file of files.filter((f) => f.endsWith('.js') && f.startsWith('pkg/'))) {
     assert.ok(reached.has(file), `${file} is reached from an entry`);
   }
