@@ -140,14 +140,13 @@ fn header_host(header: &str) -> Option<String> {
         return None;
     }
     let (host, port) = if let Some(rest) = h.strip_prefix('[') {
-        let close = rest.find(']')?;
-        let after = &rest[close + 1..];
+        let (inside, after) = rest.split_once(']')?;
         let port = match after.strip_prefix(':') {
             Some(p) => p,
             None if after.is_empty() => "",
             None => return None,
         };
-        (rest[..close].to_string(), port.to_string())
+        (inside.to_string(), port.to_string())
     } else if h.matches(':').count() == 1 {
         let (name, port) = h.split_once(':')?;
         (name.to_string(), port.to_string())

@@ -157,7 +157,7 @@ fn shell_quote(value: &str) -> String {
     if safe {
         value.to_string()
     } else {
-        format!("'{}'", value.replace('\'', "'\\''"))
+        format!("'{}'", crate::text::replace(value, "'", "'\\''", usize::MAX))
     }
 }
 

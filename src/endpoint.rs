@@ -112,8 +112,8 @@ pub fn resolve_endpoint(params: &EndpointParams<'_>) -> Result<Endpoint, Error> 
 
 fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::input("endpoint", why.to_string());
-    let (scheme, rest) = endpoint
-        .split_once("://")
+    let (scheme, rest) = crate::text::find(endpoint, "://")
+        .and_then(|i| Some((endpoint.get(..i)?, endpoint.get(i + 3..)?)))
         .ok_or_else(|| bad("must be an absolute URL such as https://host[:port][/path]"))?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "https" && scheme != "http" {
@@ -125,10 +125,7 @@ fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
     if rest.bytes().any(|b| !(0x21..0x7f).contains(&b)) {
         return Err(bad("must be ASCII without spaces or control characters (percent-encode the rest)"));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
+    let (authority, path) = rest.split_at_checked(rest.find('/').unwrap_or(rest.len())).unwrap_or((rest, ""));
     if authority.contains('@') {
         return Err(bad("must not carry user information"));
     }
@@ -183,15 +180,14 @@ fn is_rfc3986_path(path: &str) -> bool {
 /// Host and optional port of `host[:port]` or `[v6][:port]`; `None` when the host is empty or invalid.
 fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let end = rest.find(']')?;
-        let host = &authority[..end + 2];
-        let after = &rest[end + 1..];
+        let (inside, after) = rest.split_once(']')?;
+        let host = authority.get(..inside.len() + 2)?;
         let port = match after.strip_prefix(':') {
             Some(p) => Some(p),
             None if after.is_empty() => None,
             None => return None,
         };
-        if !rest[..end].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
+        if !inside.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.') {
             return None;
         }
         (host, port)

@@ -138,6 +138,12 @@ impl<'a> Parser<'a> {
         ParseError { offset: self.at, eof: self.at >= self.bytes.len(), reason }
     }
 
+    /// The text from `start` to here. `get`, not indexing: both ends are at ASCII bytes, which
+    /// LLVM cannot see, and a slice that could panic links the panic's formatting (~4 KB).
+    fn slice(&self, start: usize) -> &'a str {
+        self.text.get(start..self.at).unwrap_or_default()
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -279,7 +285,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error("expected a digit in the exponent"));
             }
         }
-        Ok(Value::Number(&self.text[start..self.at]))
+        Ok(Value::Number(self.slice(start)))
     }
 
     fn hex4(&mut self) -> Result<u32, ParseError> {
@@ -309,7 +315,7 @@ impl<'a> Parser<'a> {
             };
             match b {
                 b'"' => {
-                    let tail = &self.text[run..self.at];
+                    let tail = self.slice(run);
                     self.at += 1;
                     return Ok(match owned {
                         None => Cow::Borrowed(tail),
@@ -321,7 +327,7 @@ impl<'a> Parser<'a> {
                 }
                 b'\\' => {
                     let s = owned.get_or_insert_with(String::new);
-                    s.push_str(&self.text[run..self.at]);
+                    s.push_str(self.slice(run));
                     self.at += 1;
                     let escaped = self.peek().ok_or_else(|| self.error("unterminated string"))?;
                     self.at += 1;
@@ -398,13 +404,12 @@ pub(crate) fn plain_run_end(bytes: &[u8], mut at: usize, ascii: bool) -> usize {
 /// below 2^53 and for decimals with up to 15 significant digits, which covers epoch seconds and
 /// milliseconds; otherwise within a few units in the last place. `None` when not a number.
 pub fn parse_number(text: &str) -> Option<f64> {
-    let (negative, body) = match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(body) => (true, body),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
-    let (digits, exponent_text) = match body.find(['e', 'E']) {
-        Some(e) => (&body[..e], Some(&body[e + 1..])),
+    let (digits, exponent_text) = match body.split_once(['e', 'E']) {
+        Some((digits, exponent)) => (digits, Some(exponent)),
         None => (body, None),
     };
     let (int, fraction) = digits.split_once('.').unwrap_or((digits, ""));
@@ -423,10 +428,9 @@ pub fn parse_number(text: &str) -> Option<f64> {
         }
     }
     if let Some(e) = exponent_text {
-        let (sign, e) = match e.as_bytes().first() {
-            Some(b'-') => (-1, &e[1..]),
-            Some(b'+') => (1, &e[1..]),
-            _ => (1, e),
+        let (sign, e) = match e.strip_prefix('-') {
+            Some(e) => (-1, e),
+            None => (1, e.strip_prefix('+').unwrap_or(e)),
         };
         if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
             return None;
@@ -479,7 +483,8 @@ pub fn write_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[run..i]);
+        // `get`, not indexing: as in `Parser::slice`.
+        out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -490,7 +495,7 @@ pub fn write_str(out: &mut String, s: &str) {
         }
         run = i + 1;
     }
-    out.push_str(&s[run..]);
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 

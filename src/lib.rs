@@ -60,6 +60,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod sign;
+mod text;
 pub mod time;
 pub mod token;
 pub mod validate;

@@ -9,19 +9,22 @@ pub const REDACTED: &str = "<redacted>";
 pub fn redact(text: &str, secrets: &[&str]) -> String {
     let mut out = text.to_string();
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
-        out = out.replace(secret, REDACTED);
+        out = crate::text::replace(&out, secret, REDACTED, usize::MAX);
     }
     let marker = "x-amz-security-token:";
     let mut result = String::with_capacity(out.len());
     let mut rest = out.as_str();
-    while let Some(i) = rest.to_ascii_lowercase().find(marker) {
-        let start = i + marker.len();
-        result.push_str(&rest[..start]);
-        let end = rest[start..].find(['\n', '\'', '"', '\\']).map_or(rest.len(), |e| start + e);
-        if !rest[start..end].is_empty() {
+    // `split_at_checked`, not indexing: a slice that could panic links the panic's formatting.
+    while let Some((head, value)) =
+        crate::text::find(&rest.to_ascii_lowercase(), marker).and_then(|i| rest.split_at_checked(i + marker.len()))
+    {
+        result.push_str(head);
+        let end = value.find(['\n', '\'', '"', '\\']).unwrap_or(value.len());
+        let (secret, tail) = value.split_at_checked(end).unwrap_or((value, ""));
+        if !secret.is_empty() {
             result.push_str(REDACTED);
         }
-        rest = &rest[end..];
+        rest = tail;
     }
     result.push_str(rest);
     result

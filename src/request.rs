@@ -157,10 +157,11 @@ fn push_python_json_string(out: &mut String, value: &str) {
     let mut rest = value;
     while !rest.is_empty() {
         let plain = crate::json::plain_run_end(rest.as_bytes(), 0, true);
-        out.push_str(&rest[..plain]);
-        rest = &rest[plain..];
-        let Some(c) = rest.chars().next() else { break };
-        rest = &rest[c.len_utf8()..];
+        let (run, tail) = rest.split_at_checked(plain).unwrap_or((rest, ""));
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

@@ -66,17 +66,15 @@ pub fn clock_skew_ms(now_ms: f64, date_header: Option<&str>, error_code: Option<
 /// The server time in "Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z
 /// (20240101T001000Z - 5 min.)": the stamp inside the parentheses, in epoch milliseconds.
 fn server_time_from_expired(message: &str) -> Option<f64> {
-    let inner = &message[message.rfind('(')? + 1..];
+    let (_, inner) = message.rsplit_once('(')?;
     let stamp = inner.split_whitespace().next()?;
     let b = stamp.as_bytes();
     // Text from the network: only an ASCII stamp may be sliced by byte offsets below.
     if !stamp.is_ascii() || b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
-    let iso = format!(
-        "{}-{}-{}T{}:{}:{}Z",
-        &stamp[0..4], &stamp[4..6], &stamp[6..8], &stamp[9..11], &stamp[11..13], &stamp[13..15]
-    );
+    let part = |from: usize, to: usize| stamp.get(from..to).unwrap_or_default();
+    let iso = format!("{}-{}-{}T{}:{}:{}Z", part(0, 4), part(4, 6), part(6, 8), part(9, 11), part(11, 13), part(13, 15));
     crate::time::parse_iso8601(&iso).map(|s| s * 1000.0)
 }
 

@@ -198,11 +198,10 @@ fn parse_url(url: &str) -> Result<ParsedUrl<'_>, Error> {
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| bad("must be an absolute http(s) URL"))?;
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..end];
+    let (authority, after) = rest.split_at_checked(end).unwrap_or((rest, ""));
     if authority.is_empty() {
         return Err(bad("has no host"));
     }
-    let after = &rest[end..];
     let (path, query) = match after.split_once('?') {
         Some((p, q)) => (p, q),
         None => (after, ""),
@@ -282,7 +281,7 @@ const EXCLUDED: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "t
 fn trim_header_value(value: &str) -> Cow<'_, str> {
     let plain = !value.starts_with(' ')
         && !value.ends_with(' ')
-        && !value.contains("  ")
+        && crate::text::find(value, "  ").is_none()
         && !value.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
     if plain {
         Cow::Borrowed(value)
@@ -340,7 +339,7 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
     validate::signing_time("time", params.time)?;
     let url = parse_url(request.url)?;
     let amz_date = time::amz_date(params.time);
-    let date = &amz_date[..8];
+    let date = amz_date.get(..8).unwrap_or_default();
     let payload_hash = sha256_hex(request.body);
 
     // Borrowed where the caller's name is lower case and its value needs no trimming (every

@@ -409,7 +409,7 @@ fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
         return Err(Error::input("result", "must be an object"));
     }
     response::parse_assume_role_response(&HttpResponse { status: 200, headers: &[], body: result.as_bytes() })
-        .map_err(|e| Error::input("result", e.message().replacen("body", "result", 1)))
+        .map_err(|e| Error::input("result", crate::text::replace(e.message(), "body", "result", 1)))
 }
 
 /// `toContainerCredentials(result)` → the EKS Pod Identity Agent's JSON object.
