@@ -121,37 +121,35 @@ pub fn host_allowed(header: &str, bound: &[&str]) -> bool {
     let Some(host) = header_host(header) else {
         return false;
     };
-    let bound: Vec<String> = bound.iter().map(|b| strip_brackets(&b.trim().to_ascii_lowercase()).to_string()).collect();
-    let wildcard = bound.iter().any(|b| b == "0.0.0.0" || b == "::");
-    let loopback = wildcard || bound.iter().any(|b| crate::endpoint::is_loopback(b));
-    bound.contains(&host)
-        || (loopback && matches!(host.as_str(), "localhost" | "127.0.0.1" | "::1"))
-        || (wildcard && is_ip_literal(&host))
+    let (mut wildcard, mut loopback) = (false, false);
+    for b in bound {
+        let b = strip_brackets(b.trim());
+        if b.eq_ignore_ascii_case(host) {
+            return true;
+        }
+        wildcard |= b == "0.0.0.0" || b == "::";
+        loopback |= crate::endpoint::is_loopback(b);
+    }
+    ((wildcard || loopback) && ["localhost", "127.0.0.1", "::1"].iter().any(|h| h.eq_ignore_ascii_case(host)))
+        || (wildcard && is_ip_literal(host))
 }
 
 fn strip_brackets(host: &str) -> &str {
     host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
 }
 
-/// The host of a `Host` header, lowercase, without port or brackets; `None` when malformed.
-fn header_host(header: &str) -> Option<String> {
-    let h = header.trim().to_ascii_lowercase();
-    if h.is_empty() {
-        return None;
-    }
+/// The host of a `Host` header, without port or brackets; `None` when malformed.
+fn header_host(header: &str) -> Option<&str> {
+    let h = header.trim();
     let (host, port) = if let Some(rest) = h.strip_prefix('[') {
         let (inside, after) = rest.split_once(']')?;
-        let port = match after.strip_prefix(':') {
-            Some(p) => p,
-            None if after.is_empty() => "",
-            None => return None,
-        };
-        (inside.to_string(), port.to_string())
-    } else if h.matches(':').count() == 1 {
-        let (name, port) = h.split_once(':')?;
-        (name.to_string(), port.to_string())
+        (inside, if after.is_empty() { "" } else { after.strip_prefix(':')? })
     } else {
-        (h.clone(), String::new())
+        match h.split_once(':') {
+            // One colon: `name:port`; more: a bare IPv6 literal.
+            Some((name, port)) if !port.contains(':') => (name, port),
+            _ => (h, ""),
+        }
     };
     (!host.is_empty() && port.bytes().all(|b| b.is_ascii_digit())).then_some(host)
 }
@@ -191,5 +189,12 @@ mod host_tests {
         assert!(host_allowed("[::1]:2706", &["::1"]));
         assert!(host_allowed("[::1]:2706", &lo));
         assert!(!host_allowed("127.0.0.2", &lo));
+        // Case, brackets and ports on either side; a bare IPv6 literal is a host, not host:port.
+        assert!(host_allowed("FD00:EC2::23", &agent));
+        assert!(host_allowed("Evil.Example", &[" EVIL.example "]));
+        assert!(host_allowed("[::1]", &["[::1]"]));
+        assert!(!host_allowed("[fd00:ec2::23]x", &agent));
+        assert!(!host_allowed("[fd00:ec2::23", &agent));
+        assert!(!host_allowed("[]:80", &agent));
     }
 }
