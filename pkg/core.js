@@ -160,13 +160,7 @@ export function parseAssumeRoleResponse(response) {
   // A 2xx is read from its body alone: headers only name the request in an error, so an error
   // answer (a body that is not a result) is read again below, with them.
   if (typeof status === 'number' && status >= 200 && status < 300 && pairsAsGiven(headers)) {
-    const bytes = bodyBytes(body);
-    let answer;
-    try {
-      answer = wasm.readAssumeRoleResponse(status, bytes, 0);
-    } catch (e) {
-      throw fromWasmError(e);
-    }
+    const answer = readResponse(status, bodyBytes(body), 0);
     if (answer.charCodeAt(0) !== 123 /* { */) return resultOf(answer);
   }
   const pairs = headerPairs(headers);
@@ -175,13 +169,17 @@ export function parseAssumeRoleResponse(response) {
   // One buffer across the boundary: the headers' UTF-8, then the body.
   const bytes = bodyBytes(body);
   const message = utf8(text, bytes);
-  let answer;
+  const answer = readResponse(status, message, message.length - bytes.length);
+  return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
+}
+
+/** `readAssumeRoleResponse`'s answer text: a result's fields, or an error's JSON (starts with `{`). */
+function readResponse(status, message, headersLength) {
   try {
-    answer = wasm.readAssumeRoleResponse(status, message, message.length - bytes.length);
+    return wasm.readAssumeRoleResponse(status, message, headersLength);
   } catch (e) {
     throw fromWasmError(e);
   }
-  return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
 }
 
 /** Whether `headers` is a shape the core takes as it is (none, `Headers`, [name, value] pairs of
