@@ -89,14 +89,18 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     let token = token.trim();
     let parts: Vec<&str> = token.split('.').collect();
     let segments = validate::token(token);
-    let header = parts.first().and_then(|p| token::decode_part(p, "").ok());
+    // Shown as JSON.stringify(JSON.parse(segment)) would: a number past f64's range (which
+    // JSON.parse reads as Infinity) as null, so every JSON reader takes the inspection.
+    let rewritten = |text: String| json::parse(&text).ok().map(|v| v.to_json());
+    let header = parts.first().and_then(|p| token::decode_part(p, "").ok()).and_then(rewritten);
     let claims = parts.get(1).and_then(|p| token::decode_part(p, "").ok());
 
     let parsed = claims.as_deref().and_then(|c| json::parse(c).ok()).unwrap_or(Value::Null);
     let c = &parsed;
     let string = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(String::from);
     let k8s = |path: &[&str]| token::kubernetes_claim(c, path);
-    let number = |k: &str| c.get(k).and_then(Value::as_f64);
+    // Past f64's range is no time at all: the claim reads as absent, as it shows (null).
+    let number = |k: &str| c.get(k).and_then(Value::as_f64).filter(|n| n.is_finite());
     let audience = token::audience(c);
     let mut inspection = TokenInspection {
         issuer: string(c.get("iss")),
@@ -225,7 +229,7 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     );
     inspection.valid = checks.iter().all(|c| c.status == CheckStatus::Pass);
     inspection.checks = checks;
-    inspection.claims = claims;
+    inspection.claims = claims.as_ref().map(|_| parsed.to_json());
     inspection
 }
 

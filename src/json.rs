@@ -718,6 +718,32 @@ impl<T: ToJson> ToJson for Vec<T> {
     }
 }
 
+impl ToJson for Value<'_> {
+    /// As `JSON.stringify(JSON.parse(text))` writes it, members in text order (duplicates kept): a
+    /// number past f64's range (`1e400`, read as Infinity) as `null`, other numbers as written.
+    fn write_json(&self, out: &mut String) {
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => b.write_json(out),
+            Value::Number(text) => out.push_str(if parse_number(text).is_some_and(f64::is_finite) { text } else { "null" }),
+            Value::String(s) => write_str(out, s),
+            Value::Array(items) => items.write_json(out),
+            Value::Object(members) => {
+                out.push('{');
+                for (i, (key, value)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(out, key);
+                    out.push(':');
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -738,6 +764,14 @@ mod tests {
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert_eq!(parse(&deep).unwrap_err().reason, "nested too deeply");
         assert!(parse(&("[".repeat(100) + &"]".repeat(100))).is_ok());
+    }
+
+    #[test]
+    fn writes_a_value_back_as_json_stringify() {
+        let text = r#" {"a": [1, -2.5e3, true, null, 5e400, -1E999], "b": "x\"\u00e9", "a": {}} "#;
+        let written = parse(text).unwrap().to_json();
+        assert_eq!(written, r#"{"a":[1,-2.5e3,true,null,null,null],"b":"x\"é","a":{}}"#);
+        assert!(serde_json::from_str::<serde_json::Value>(&written).is_ok());
     }
 
     #[test]
