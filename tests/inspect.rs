@@ -184,6 +184,16 @@ fn malformed_tokens_are_reported_not_refused() {
     }
     assert_eq!(status(&inspect_token("a.b.c", now), "three-segments"), CheckStatus::Pass);
     assert_eq!(status(&inspect_token("a.b", now), "three-segments"), CheckStatus::Fail);
+
+    // A claim past f64's range (JSON.parse reads Infinity): shown as null, as JSON.stringify
+    // writes it, so every JSON reader takes the inspection; the check reads it as absent.
+    let (header, _) = token.split_once('.').unwrap();
+    let huge = format!("{header}.{}.{SIGNATURE_SEGMENT}", base64url(br#"{"aud":"pods.eks.amazonaws.com","exp":5e400,"iat":1}"#));
+    let i = inspect_token(&huge, now);
+    let shown: Value = serde_json::from_str(&i.to_json()).expect("the inspection is JSON to serde_json");
+    assert_eq!(shown["claims"], json!({ "aud": "pods.eks.amazonaws.com", "exp": null, "iat": 1 }));
+    assert_eq!(i.expires_at, None);
+    assert_eq!(status(&i, "not-expired"), CheckStatus::Fail);
 }
 
 // ---- signatures ------------------------------------------------------------------------------
