@@ -59,9 +59,9 @@ export interface SignatureExplanation {
   matchesRequest: boolean;
 }
 
-/** Decodes a token and runs EKS Auth's face checks at `now` (epoch ms or Date); never throws for a malformed token. */
-export function inspectToken(token: string, now: number | Date): TokenInspection;
+/** Decodes a token and runs EKS Auth's face checks at `now` (epoch ms); never throws for a malformed token. */
+export function inspectToken(token: string, now: number): TokenInspection;
 /** The signature of the request `buildAssumeRoleRequest(input)` builds, stage by stage; `null` when unsigned. */
-export function explainSignature(input: AssumeRoleInput): SignatureExplanation | null;
+export function explainSignature(input: AssumeRoleInput & { now: number }): SignatureExplanation | null;
 /** Epoch ms of an ISO 8601 date-time with seconds (no zone: UTC), or `null`. */
 export function parseIso8601(text: string): number | null;

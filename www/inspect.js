@@ -13,10 +13,9 @@ export function initInspect() {
   return loading;
 }
 
-/** JSON for the core, a `Date` as its epoch ms (as the package's entry sends it). */
-const json = (value) => JSON.stringify(value, function replace(key, v) {
-  return this[key] instanceof Date ? this[key].getTime() : v;
-});
+// The page passes plain strings and epoch ms (its clock): JSON.stringify is the whole encoding;
+// the package's entry (pkg/core.js) also turns `Date`s and non-finite numbers into what the core reads.
+const json = JSON.stringify;
 
 /** Header and claims decoded, and the checks EKS Auth applies on the token's face, at `now`. */
 export const inspectToken = (token, now) => answerOf(wasm.inspectToken(json({ token, now })));
