@@ -24,7 +24,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hostAllowed, resolveEndpoint } from './node.js';
+import { hostAllowed, resolveEndpoint } from 'eks-auth-wasm';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Route prefix of the proxy; what follows is the path under the configured endpoint. */

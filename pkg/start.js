@@ -28,9 +28,10 @@ Options:
 
 /** Builds the wasm when a fresh clone has none yet (the build script is in the repository only). */
 async function ensureBuilt() {
-  if (existsSync(new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url))) return;
+  const built = ['./wasm/eks_auth_wasm_bg.wasm', './dist/node.js'].every((file) => existsSync(new URL(file, import.meta.url)));
+  if (built) return;
   const script = new URL('../scripts/build.js', import.meta.url);
-  if (!existsSync(script)) throw new Error('pkg/wasm is missing and there is no scripts/build.js to build it');
+  if (!existsSync(script)) throw new Error('pkg/wasm or pkg/dist is missing and there is no scripts/build.js to build them');
   const { build } = await import(script.href);
   build();
 }

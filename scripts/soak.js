@@ -20,7 +20,7 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EksAuthClient } from '../pkg/node.js';
+import { EksAuthClient } from 'eks-auth-wasm';
 import { DEFAULT_CALLER, startEmulator } from '../pkg/emulator/index.js';
 import { startSidecar } from '../pkg/sidecar/server.js';
 

@@ -27,7 +27,7 @@ import {
   signingStages,
   toCredentialProcess,
   toShellExports,
-} from '../node.js';
+} from 'eks-auth-wasm';
 import { CliError, PROG, parseGlobalOptions, parseOperationOptions, splitGlobalOptions } from './args.js';
 import { DebugLog } from './debug.js';
 import { EXIT, formatError, formatOutput, invalidChoiceError, noRegionError, pyRepr } from './format.js';

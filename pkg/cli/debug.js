@@ -8,7 +8,7 @@
  * token, the caller's secret key and session token, the pod's secret key and session token), and
  * the bodies are shown with those values replaced: a debug log is often pasted into a ticket.
  */
-import { redact } from '../node.js';
+import { redact } from 'eks-auth-wasm';
 import { operationOption } from './args.js';
 import { pyRepr } from './format.js';
 

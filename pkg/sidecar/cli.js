@@ -9,7 +9,7 @@
  */
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { EksAuthError } from '../node.js';
+import { EksAuthError } from 'eks-auth-wasm';
 import { DEFAULTS } from './handler.js';
 import { DEFAULT_PORTS, startSidecar } from './server.js';
 

@@ -35,7 +35,7 @@ import {
   parseToken,
   redact,
   toContainerCredentials,
-} from '../core.js';
+} from 'eks-auth-wasm';
 
 /** The path SDKs call (`AWS_CONTAINER_CREDENTIALS_FULL_URI`). */
 export const CREDENTIALS_PATH = '/v1/credentials';

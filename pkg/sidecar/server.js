@@ -15,7 +15,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { isIP } from 'node:net';
 import { Counter, Registry } from 'prom-client';
-import { EksAuthClient, buildAssumeRoleRequest } from '../node.js';
+import { EksAuthClient, buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { CREDENTIALS_PATH, bareHost, createSidecarHandler, pathOf } from './handler.js';
 
 /** Default ports: credentials (a free-to-bind stand-in for the agent's 80), probes and metrics as the agent's. */

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
-import { signingStages } from '../../pkg/node.js';
+import { signingStages } from 'eks-auth-wasm';
 import { runCli, splitGlobalOptions, versionLine } from '../../pkg/cli/command.js';
 import { agentOptions, timeoutMs } from '../../pkg/cli/http.js';
 import { commandHelp, formatCommandHelp } from '../../pkg/cli/help.js';

@@ -4,7 +4,7 @@ process.env.AWS_EC2_METADATA_DISABLED = 'true';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { EksAuthClient, EksAuthError } from '../../pkg/node.js';
+import { EksAuthClient, EksAuthError } from 'eks-auth-wasm';
 import { startEmulator, DEFAULT_CALLER } from '../../pkg/emulator/index.js';
 
 const SESSION = { accessKeyId: 'ASIAEXAMPLECALLER01', secretAccessKey: 'callerSecretKeyExample000000000000000000', sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE' };

@@ -16,7 +16,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { DEFAULT_ERROR_MESSAGES, MODELED_ERRORS } from '../../pkg/emulator/errors.js';
-import { buildAssumeRoleRequest } from '../../pkg/node.js';
+import { buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { startConsoleServer, PROXY_ERROR_HEADER } from '../../pkg/console-server.js';
 import { curlCommand, formatDuration, parseHeaderLines, relative } from '../../www/format.js';
 import { explainError } from '../../www/explain.js';

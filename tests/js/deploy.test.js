@@ -18,7 +18,7 @@ import { join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
-import { agentErrorResponse, buildAssumeRoleRequest, hostAllowed, parseToken } from '../../pkg/node.js';
+import { agentErrorResponse, buildAssumeRoleRequest, hostAllowed, parseToken } from 'eks-auth-wasm';
 import {
   DEFAULT_CALLER, DEFAULT_TOKEN_LIFETIME_SECONDS, POD_IDENTITY_AUDIENCE, startEmulator,
 } from '../../pkg/emulator/index.js';

@@ -20,7 +20,7 @@ import {
   CHROMIUM_ARGS, PACKAGE, VECTOR, bin, bundleEdgeFunction, bundleModules, hostFixtures, packedProject, wranglerBundle,
 } from '../hosts/harness.js';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
-import { agentErrorResponse, parseToken } from '../../pkg/node.js';
+import { agentErrorResponse, parseToken } from 'eks-auth-wasm';
 
 const run = promisify(execFile);
 const EXPECTED_CHECKS = 128;

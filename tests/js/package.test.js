@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { PACKAGE as pkg, bin, npmEnv, packedProject, root } from '../hosts/harness.js';
 
@@ -68,6 +69,28 @@ test('npm pack --dry-run lists the wasm, and the package holds only what its ent
   }
   // www/ is the console that `eks-auth start` serves.
   assert.ok(reached.has('pkg/console-server.js') && /www/.test(readFileSync(join(root, 'pkg/console-server.js'), 'utf8')));
+});
+
+test('Node: one API per process — the bundled entry holds it all, and every other module imports it by the package\'s name', () => {
+  const entry = pkg.exports['.'].node.replace(/^\.\//, '');
+  assert.equal(entry, 'pkg/dist/node.js');
+  assert.equal(import.meta.resolve(pkg.name), pathToFileURL(join(root, entry)).href, 'the package name resolves to the bundle in Node');
+  const bundle = readFileSync(join(root, entry), 'utf8');
+  const imports = [...bundle.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm), ...bundle.matchAll(/\bimport\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
+  assert.deepEqual(imports.filter((s) => !s.startsWith('node:')), [], 'the bundle imports nothing but Node built-ins');
+  assert.match(bundle, /\bEksAuthError = class extends Error|\bclass EksAuthError extends Error/, "the API's error class is in the bundle");
+  // A module importing the API's sources relatively would load a second copy beside the bundle:
+  // two cores, two `EksAuthError` classes (`instanceof` failing across them).
+  const api = new Set(['pkg/core.js', 'pkg/client.js', 'pkg/errors.js', 'pkg/state.js', 'pkg/node.js', 'pkg/wasm/eks_auth_wasm.js']);
+  const entries = new Set(['pkg/node.js', 'pkg/web.js', 'pkg/workerd.js', ...api]);
+  const modules = execFileSync('git', ['ls-files', 'pkg'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.js'));
+  for (const file of modules.filter((f) => !entries.has(f))) {
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const m of source.matchAll(/\bfrom\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]/g)) {
+      const specifier = m[1] ?? m[2];
+      assert.ok(!api.has(posix.normalize(posix.join(posix.dirname(file), specifier))), `${file} imports ${specifier}: import it from '${pkg.name}'`);
+    }
+  }
 });
 
 /** Files reached from the entries by relative imports (static, re-exports, and dynamic with a literal). */

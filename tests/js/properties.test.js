@@ -12,10 +12,15 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { buildAssumeRoleRequest, parseAssumeRoleResponse, EksAuthError } from '../../pkg/node.js';
+import { buildAssumeRoleRequest, parseAssumeRoleResponse, EksAuthError } from 'eks-auth-wasm';
 import { startEmulator } from '../../pkg/emulator/index.js';
 import * as bindings from '../../pkg/wasm/eks_auth_wasm.js';
 import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+// The bindings themselves, for the JSON path the package's API takes only on untyped input: an
+// instance of their own (the package's Node entry is a bundle with its own copy of the glue).
+bindings.initSync({ module: readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
 
 const { privateKey: SIGNING_KEY } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const RUNS = Number(process.env.FC_NUM_RUNS ?? 300);

@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { EksAuthClient, buildAssumeRoleRequest } from '../../pkg/node.js';
+import { EksAuthClient, buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { MODELED_ERRORS, startEmulator } from '../../pkg/emulator/index.js';
 
 const BIN = fileURLToPath(new URL('../../pkg/bin/eks-auth.js', import.meta.url));

@@ -13,7 +13,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EksAuthClient } from '../../pkg/node.js';
+import { EksAuthClient } from 'eks-auth-wasm';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { loopbackOnly } from '../../pkg/sidecar/server.js';
 import { CREDENTIALS_PATH, runSidecarCli, startSidecar } from '../../pkg/sidecar/index.js';

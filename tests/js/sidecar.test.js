@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
 import {
   EksAuthClient, agentErrorResponse, errorRetryDelay, parseToken, toContainerCredentials,
-} from '../../pkg/node.js';
+} from 'eks-auth-wasm';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { capture, waitForLine } from './support/logs.js';
 import {
