@@ -155,21 +155,24 @@ export function buildAssumeRoleRequest(input) {
 export const signingStages = (input) => call(wasm.signingStages, json(input));
 export function parseAssumeRoleResponse(response) {
   ready();
-  if (response === null || typeof response !== 'object') return call(wasm.parseAssumeRoleResponse, json(null), EMPTY);
-  const { status, headers, body } = response;
+  if (response === null || typeof response !== 'object') {
+    throw new EksAuthError('invalid response: must be an object', { code: 'InvalidInput', field: 'response' });
+  }
+  const { headers, body } = response;
+  // Not a number: NaN, which the core names as the status at fault.
+  const status = typeof response.status === 'number' ? response.status : NaN;
   // A 2xx is read from its body alone: headers only name the request in an error, so an error
   // answer (a body that is not a result) is read again below, with them.
-  if (typeof status === 'number' && status >= 200 && status < 300 && pairsAsGiven(headers)) {
+  if (status >= 200 && status < 300 && pairsAsGiven(headers)) {
     const answer = readResponse(status, bodyBytes(body), 0);
     if (answer.charCodeAt(0) !== 123 /* { */) return resultOf(answer);
   }
-  const pairs = headerPairs(headers);
-  const text = typeof status === 'number' ? headerText(pairs) : null;
-  if (text === null) return call(wasm.parseAssumeRoleResponse, json({ status, headers: pairs }), bodyBytes(body));
-  // One buffer across the boundary: the headers' UTF-8, then the body.
+  // One buffer across the boundary: the headers' UTF-8, then the body. Headers that are not
+  // pairs of strings go as a length past the buffer, which the core names as the fault.
   const bytes = bodyBytes(body);
-  const message = utf8(text, bytes);
-  const answer = readResponse(status, message, message.length - bytes.length);
+  const text = headerText(headerPairs(headers));
+  const message = utf8(text ?? '', bytes);
+  const answer = readResponse(status, message, text === null ? 0xffffffff : message.length - bytes.length);
   return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
 }
 
@@ -194,8 +197,7 @@ function pairsAsGiven(headers) {
 }
 
 /** Header pairs (from `headerPairs`) as `readAssumeRoleResponse` takes them, `name\0value\0...`;
- * `null` when some entry is not a pair of strings (or holds a NUL): those go through JSON, where
- * the core names the fault. */
+ * `null` when some entry is not a pair of strings (or holds a NUL), which the core refuses. */
 function headerText(pairs) {
   if (!Array.isArray(pairs)) return null;
   let text = null;

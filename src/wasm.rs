@@ -7,13 +7,13 @@
 //! a value. `pkg/core.js` writes the JSON (a `Date` as epoch ms, `Headers` as pairs) and throws
 //! `EksAuthError` for an `error` answer. Inputs are read here, naming the property at fault.
 //!
-//! The two calls on every exchange have leaner forms beside their JSON ones, taken when the input
-//! already has its types: `buildAssumeRoleRequestFrom` (the strings as one NUL-joined buffer, the
-//! request back as HTTP message text) and `readAssumeRoleResponse` (headers and body as one
-//! buffer, a 200's members back as NUL-joined fields). Their errors are the same JSON answers.
+//! The two calls on every exchange pass typed values: `buildAssumeRoleRequestFrom` (the strings as
+//! one NUL-joined buffer, the request back as HTTP message text; beside a JSON form, taken when
+//! the input lacks its types) and `readAssumeRoleResponse` (headers and body as one buffer, a
+//! 200's members back as NUL-joined fields). Their errors are the same JSON answers.
 //!
 //! The helpers the exports share are `#[inline(never)]`: at `opt-level = 2` LLVM would inline a
-//! copy into each of the twenty exports.
+//! copy into each export.
 
 use crate::agent;
 use crate::credentials;
@@ -293,58 +293,33 @@ pub fn explain_signature(input: &str) -> String {
     }))
 }
 
-#[inline(never)]
-fn http_status(status: Option<f64>) -> Result<u16, Error> {
-    match status {
-        Some(s) if s.fract() == 0.0 && (100.0..=599.0).contains(&s) => Ok(s as u16),
-        _ => Err(Error::input("status", "must be an HTTP status code (100-599)")),
+fn http_status(status: f64) -> Result<u16, Error> {
+    if status.fract() == 0.0 && (100.0..=599.0).contains(&status) {
+        Ok(status as u16)
+    } else {
+        Err(Error::input("status", "must be an HTTP status code (100-599)"))
     }
 }
 
-#[inline(never)]
-fn header_pairs<'v>(obj: &'v Value<'_>) -> Result<Vec<(&'v str, &'v str)>, Error> {
-    let bad = || Error::input("headers", "must be [name, value] string pairs");
-    match obj.present("headers") {
-        None => Ok(Vec::new()),
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|pair| match pair.as_array() {
-                Some([Value::String(n), Value::String(v)]) => Ok((&**n, &**v)),
-                _ => Err(bad()),
-            })
-            .collect(),
-        Some(_) => Err(bad()),
-    }
-}
-
-/// `parseAssumeRoleResponse({ status, headers: [[name, value]...] }, body bytes)` → the result, or
-/// the service error as the `error` answer.
-#[wasm_bindgen(js_name = parseAssumeRoleResponse)]
-pub fn parse_assume_role_response(response: &str, body: &[u8]) -> String {
-    answer((|| {
-        let response = args(response, "response")?;
-        let status = http_status(response.present("status").and_then(Value::as_f64))?;
-        let headers = header_pairs(&response)?;
-        response::parse_assume_role_response(&HttpResponse { status, headers: &headers, body })
-    })())
-}
-
-/// `readAssumeRoleResponse(status, message, headersLength)`: the same reading as
-/// `parseAssumeRoleResponse` for what `fetch` gives, in one buffer: the headers as UTF-8
-/// `name\0value\0...` (the first `headersLength` bytes), then the body. A result comes back as its
-/// strings joined by NUL after a presence mask (see [`result_fields`]): a JSON text of the result
-/// would cost JavaScript a `JSON.parse` as long as the whole read. An error, or a result holding a
-/// NUL, is the usual JSON answer, which starts with `{` where the fields start with a digit.
+/// `readAssumeRoleResponse(status, message, headersLength)` → what `parseAssumeRoleResponse`
+/// answers, from one buffer: the headers as UTF-8 `name\0value\0...` (the first `headersLength`
+/// bytes), then the body. Headers that were not `[name, value]` pairs of strings without NUL
+/// arrive as a `headersLength` past the buffer, a status that was not a number as NaN: both are
+/// named here. A result comes back as its strings joined by NUL after a presence mask (see
+/// [`result_fields`]): a JSON text of the result would cost JavaScript a `JSON.parse` as long as
+/// the whole read. An error, or a result holding a NUL, is the usual JSON answer, which starts
+/// with `{` where the fields start with a digit.
 #[wasm_bindgen(js_name = readAssumeRoleResponse)]
 pub fn read_assume_role_response(status: f64, message: &[u8], headers_length: u32) -> String {
     let read = || {
-        let status = http_status(Some(status))?;
-        let (headers, body) = message.split_at_checked(headers_length as usize).unwrap_or((&[], message));
-        let headers = std::str::from_utf8(headers).map_err(|_| Error::input("headers", "must be [name, value] string pairs"))?;
+        let status = http_status(status)?;
+        let not_pairs = || Error::input("headers", "must be [name, value] pairs of strings without NUL");
+        let (headers, body) = message.split_at_checked(headers_length as usize).ok_or_else(not_pairs)?;
+        let headers = std::str::from_utf8(headers).map_err(|_| not_pairs())?;
         let mut parts = headers.split('\0');
         let mut pairs = Vec::new();
         while let Some(name) = parts.next().filter(|n| !n.is_empty() || !headers.is_empty()) {
-            let value = parts.next().ok_or_else(|| Error::input("headers", "must be [name, value] string pairs"))?;
+            let value = parts.next().ok_or_else(not_pairs)?;
             pairs.push((name, value));
         }
         let mut text = String::new();
@@ -406,7 +381,7 @@ fn result_fields(m: &response::Members<'_>) -> Option<String> {
     Some(out)
 }
 
-/// A result as `parseAssumeRoleResponse` gave it: it has the wire's shape, so the response reader
+/// A result as `parseAssumeRoleResponse` gives it: it has the wire's shape, so the response reader
 /// reads it back (one reader, the same member checks), and its complaints are about `result`.
 #[inline(never)]
 fn result_arg(result: &str) -> Result<AssumeRoleResult, Error> {
