@@ -6,7 +6,7 @@ import { markReady } from './state.js';
 
 // `process.getBuiltinModule` (Node ≥ 20.16, Bun) rather than `import ... from 'node:fs'`: Node
 // builds an ESM facade of a builtin it imports by reading every export, which loads fs streams —
-// ~4 ms of every cold start, a sixth of ours (`npm run coldstart`).
+// ~4 ms of every cold start (`npm run coldstart`).
 const { readFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
 
 // The wasm by the package's own export, which names it wherever this code lies (here or bundled
