@@ -28,10 +28,10 @@ Options:
 
 /** Builds the wasm when a fresh clone has none yet (the build script is in the repository only). */
 async function ensureBuilt() {
-  const built = ['./wasm/eks_auth_wasm_bg.wasm', './dist/node.js'].every((file) => existsSync(new URL(file, import.meta.url)));
+  const built = ['./wasm/eks_auth_wasm_bg.wasm', './node.js'].every((file) => existsSync(new URL(file, import.meta.url)));
   if (built) return;
   const script = new URL('../scripts/build.js', import.meta.url);
-  if (!existsSync(script)) throw new Error('pkg/wasm or pkg/dist is missing and there is no scripts/build.js to build them');
+  if (!existsSync(script)) throw new Error('pkg/wasm or pkg/node.js is missing and there is no scripts/build.js to build them');
   const { build } = await import(script.href);
   build();
 }

@@ -38,7 +38,7 @@ const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 // ---- sizes -------------------------------------------------------------------------------------
 const wasm = readFileSync(join(root, 'pkg/wasm/eks_auth_wasm_bg.wasm'));
 const glue = readFileSync(join(root, 'pkg/wasm/eks_auth_wasm.js'));
-const nodeEntry = readFileSync(join(root, 'pkg/dist/node.js'));
+const nodeEntry = readFileSync(join(root, 'pkg/node.js'));
 const oursGzip = gz(wasm) + gz(glue);
 
 /** The AWS SDK v3 STS client as a browser bundle (esbuild, minified): the size a web app pays for

@@ -1,6 +1,6 @@
 /**
  * The EKS Pod Identity Agent's container-credentials endpoint: a web-standard handler, a node:http
- * server with probes and Prometheus metrics, and a CLI. Node 20.6+ (the handler alone needs only
+ * server with probes and Prometheus metrics, and a CLI. Node 20+ (the handler alone needs only
  * `fetch` types and Web Crypto, once the package's wasm is initialized).
  */
 import type { Registry } from 'prom-client';

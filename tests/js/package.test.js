@@ -73,7 +73,7 @@ test('npm pack --dry-run lists the wasm, and the package holds only what its ent
 
 test('Node: one API per process — the bundled entry holds it all, and every other module imports it by the package\'s name', () => {
   const entry = pkg.exports['.'].node.replace(/^\.\//, '');
-  assert.equal(entry, 'pkg/dist/node.js');
+  assert.equal(entry, 'pkg/node.js');
   assert.equal(import.meta.resolve(pkg.name), pathToFileURL(join(root, entry)).href, 'the package name resolves to the bundle in Node');
   const bundle = readFileSync(join(root, entry), 'utf8');
   const imports = [...bundle.matchAll(/^\s*import\b[^'"]*['"]([^'"]+)['"]/gm), ...bundle.matchAll(/\bimport\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
@@ -81,8 +81,8 @@ test('Node: one API per process — the bundled entry holds it all, and every ot
   assert.match(bundle, /\bEksAuthError = class extends Error|\bclass EksAuthError extends Error/, "the API's error class is in the bundle");
   // A module importing the API's sources relatively would load a second copy beside the bundle:
   // two cores, two `EksAuthError` classes (`instanceof` failing across them).
-  const api = new Set(['pkg/core.js', 'pkg/client.js', 'pkg/errors.js', 'pkg/state.js', 'pkg/node.js', 'pkg/wasm/eks_auth_wasm.js']);
-  const entries = new Set(['pkg/node.js', 'pkg/web.js', 'pkg/workerd.js', ...api]);
+  const api = new Set(['pkg/core.js', 'pkg/client.js', 'pkg/errors.js', 'pkg/state.js', 'pkg/node.js', 'pkg/node-entry.js', 'pkg/wasm/eks_auth_wasm.js']);
+  const entries = new Set(['pkg/web.js', 'pkg/workerd.js', ...api]);
   const modules = execFileSync('git', ['ls-files', 'pkg'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.js'));
   for (const file of modules.filter((f) => !entries.has(f))) {
     const source = readFileSync(join(root, file), 'utf8');

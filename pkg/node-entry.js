@@ -1,6 +1,6 @@
 // Node (and Bun): the wasm is read and instantiated synchronously at import; `init()` is a no-op.
-// The package's Node entry is this file bundled with the modules it imports (pkg/dist/node.js,
-// `npm run build`): one module to load instead of six.
+// The package's Node entry, pkg/node.js, is this file bundled with the modules it imports
+// (`npm run build`): one module to load instead of six.
 import { initSync } from './wasm/eks_auth_wasm.js';
 import { markReady } from './state.js';
 
@@ -9,9 +9,9 @@ import { markReady } from './state.js';
 // ~4 ms of every cold start (`npm run coldstart`).
 const { readFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
 
-// The wasm by the package's own export, which names it wherever this code lies (here or bundled
-// into pkg/dist/).
-initSync({ module: readFileSync(new URL(import.meta.resolve('eks-auth-wasm/eks-auth.wasm'))) });
+// Beside this file and the bundle alike. Not `import.meta.resolve` of the package's own export:
+// Node's first resolution from a module costs ~4 ms.
+initSync({ module: readFileSync(new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
 markReady();
 
 /** Already done at import in Node; kept so code written for every host runs unchanged. */
