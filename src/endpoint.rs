@@ -110,6 +110,10 @@ pub fn resolve_endpoint(params: &EndpointParams<'_>) -> Result<Endpoint, Error> 
     })
 }
 
+/// Out of line and cold: most requests name a region, and V8 compiles a function's whole body on
+/// its first call, so a custom endpoint's parsing inlined here would be compiled on every cold start.
+#[cold]
+#[inline(never)]
 fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
     let bad = |why: &str| Error::input("endpoint", why.to_string());
     let (scheme, rest) = crate::text::find(endpoint, "://")
