@@ -9,7 +9,7 @@
 // machine load falls on all of them alike: read the ratios, not the absolute microseconds.
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { readFileSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,6 +182,12 @@ row('parse a 200 response, median µs', parse.ours.toFixed(1), `JSON.parse alone
     const bare = join(dir, 'bare.mjs');
     writeFileSync(measured, `import { buildAssumeRoleRequest } from 'eks-auth-wasm';\nbuildAssumeRoleRequest(${JSON.stringify(input)});\nconsole.log(performance.now());\n`);
     writeFileSync(bare, 'console.log(performance.now());\n');
+    // The floor: Node resolving, loading and linking a package by name, any package (one empty module).
+    const floor = join(dir, 'floor.mjs');
+    mkdirSync(join(dir, 'node_modules', 'empty'), { recursive: true });
+    writeFileSync(join(dir, 'node_modules', 'empty', 'package.json'), JSON.stringify({ name: 'empty', type: 'module', exports: { '.': { node: './index.js' } } }));
+    writeFileSync(join(dir, 'node_modules', 'empty', 'index.js'), 'export const empty = true;\n');
+    writeFileSync(floor, "import { empty } from 'empty';\nconsole.log(performance.now());\n");
     const run = (file) => {
       const t = process.hrtime.bigint();
       const r = spawnSync(process.execPath, [file], { encoding: 'utf8' });
@@ -189,18 +195,21 @@ row('parse a 200 response, median µs', parse.ours.toFixed(1), `JSON.parse alone
       return { wall: Number(process.hrtime.bigint() - t) / 1e6, inner: Number(r.stdout.trim()) };
     };
     const runs = opts.quick ? 7 : 31;
-    const wall = [], inner = [], base = [];
+    const wall = [], inner = [], base = [], floorInner = [];
     for (let i = 0; i < runs; i++) {
       const o = run(measured);
       const b = run(bare);
+      const f = run(floor);
       wall.push(o.wall - b.wall);
       inner.push(o.inner - b.inner);
+      floorInner.push(f.inner - b.inner);
       base.push(b.wall);
     }
     const med = (a) => a.sort((x, y) => x - y)[a.length >> 1];
     const over = med(wall);
     row('cold start in Node: import + init + first request, ms over bare node', over.toFixed(1), `bare node ${med(base).toFixed(1)} ms`, '', `≤ ${TARGETS.coldStartMs} ms`, over <= TARGETS.coldStartMs);
     row('  timed inside the processes (start → first request signed), ms over bare node', med(inner).toFixed(1), '', '', '', null);
+    row('  floor: the same program importing an empty package by name, timed inside, ms over bare node', med(floorInner).toFixed(1), '', '', '(reference)', null);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
