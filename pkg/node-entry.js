@@ -9,9 +9,11 @@ import { markReady } from './state.js';
 // ~4 ms of every cold start (`npm run coldstart`).
 const { readFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import('node:fs'));
 
-// Beside this file and the bundle alike. Not `import.meta.resolve` of the package's own export:
-// Node's first resolution from a module costs ~4 ms.
-initSync({ module: readFileSync(new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
+// Beside this file and the bundle alike, by path where Node gives the directory (≥ 20.11, Bun): a
+// file URL costs ~0.4 ms more to read at every start. Not `import.meta.resolve` of the package's
+// own export: Node's first resolution from a module costs ~4 ms.
+const wasmFile = import.meta.dirname === undefined ? new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url) : `${import.meta.dirname}/wasm/eks_auth_wasm_bg.wasm`;
+initSync({ module: readFileSync(wasmFile) });
 markReady();
 
 /** Already done at import in Node; kept so code written for every host runs unchanged. */
