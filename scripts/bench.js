@@ -7,6 +7,7 @@
 // content-type;host;x-amz-date;x-amz-security-token for every signer. Timings are medians of
 // per-call times, taken in interleaved rounds (ours, then each peer, again and again) so that
 // machine load falls on all of them alike: read the ratios, not the absolute microseconds.
+import './built.js';
 import { spawnSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

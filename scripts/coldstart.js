@@ -16,6 +16,7 @@
 // compiled at load), firstRequestMs = the first request (init + signing), initMs null. Chromium is
 // timed from the page's navigation start (a fresh browser each run): its launch varies by more than
 // the package costs. Everything runs on loopback; the package resolves by name to this repository.
+import './built.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';

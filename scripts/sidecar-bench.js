@@ -17,6 +17,7 @@
 // `sidecarBench(options)` returns the figures (and table rows) for `scripts/bench.js`.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
+import './built.js';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -17,6 +17,7 @@
 // and exits 1 when any check fails. Not part of `npm test` (tests/js/sidecar-hostile.test.js
 // runs a few seconds of the same).
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
+import './built.js';
 import { Agent, request as httpRequest } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -9,7 +9,7 @@ for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_T
   delete process.env[name];
 }
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

@@ -1,7 +1,7 @@
 // EksAuthClient against the local emulator on loopback: retries, timeouts, network errors,
 // clock-skew correction and redaction, with injected clocks and no real waiting.
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
-import './support/built.js';
+import '../../scripts/built.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';

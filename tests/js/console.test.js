@@ -6,7 +6,7 @@
 // Run: node --test tests/js/console.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';

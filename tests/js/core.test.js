@@ -1,6 +1,6 @@
 // The core through the wasm in Node: the same request and response fixtures as the Rust tests,
 // plus the JavaScript API's own contract (input shapes, errors naming the field, no secrets).
-import './support/built.js';
+import '../../scripts/built.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

@@ -6,7 +6,7 @@
 // Run: node --test tests/js/deploy.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';

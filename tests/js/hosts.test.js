@@ -8,7 +8,7 @@
 // Run: node --test tests/js/hosts.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';

@@ -5,7 +5,7 @@
 // The hosts themselves: tests/js/hosts.test.js. Run: node --test tests/js/package.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';

@@ -7,7 +7,7 @@
 // Run: node --test tests/js/properties.test.js   (FC_NUM_RUNS=20000 for a longer search, FC_SEED=<n> for other inputs)
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

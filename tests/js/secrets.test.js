@@ -15,7 +15,7 @@ for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_T
   delete process.env[name];
 }
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

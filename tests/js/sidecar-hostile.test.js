@@ -7,7 +7,7 @@
 // Run: node --test tests/js/sidecar-hostile.test.js
 process.env.AWS_EC2_METADATA_DISABLED = 'true';
 
-import './support/built.js';
+import '../../scripts/built.js';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
