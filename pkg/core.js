@@ -5,7 +5,7 @@
 // input as one buffer and read a leaner answer (src/wasm.rs says how). No protocol logic lives here.
 import * as wasm from './wasm/eks_auth_wasm.js';
 import { EksAuthError, answerOf, fromWasmError } from './errors.js';
-import { isReady } from './state.js';
+import { isReady, wasmMemory } from './state.js';
 
 export { EksAuthError };
 
@@ -161,28 +161,24 @@ export function parseAssumeRoleResponse(response) {
   const { headers, body } = response;
   // Not a number: NaN, which the core names as the status at fault.
   const status = typeof response.status === 'number' ? response.status : NaN;
-  // A 2xx is read from its body alone: headers only name the request in an error, so an error
-  // answer (a body that is not a result) is read again below, with them.
+  const bytes = bodyBytes(body);
+  // A 2xx is read from its body alone: headers only name the request in an error, so anything
+  // but a result is read again below, with them.
   if (status >= 200 && status < 300 && pairsAsGiven(headers)) {
-    const answer = readResponse(status, bodyBytes(body), 0);
-    if (answer.charCodeAt(0) !== 123 /* { */) return resultOf(answer);
+    const expiry = wasm.readAssumeRoleResult(bytes);
+    if (expiry >= 0) return resultFrom(typeof body === 'string' ? body : ascii.decode(bytes), spanView(), expiry);
   }
   // One buffer across the boundary: the headers' UTF-8, then the body. Headers that are not
   // pairs of strings go as a length past the buffer, which the core names as the fault.
-  const bytes = bodyBytes(body);
   const text = headerText(headerPairs(headers));
   const message = utf8(text ?? '', bytes);
-  const answer = readResponse(status, message, text === null ? 0xffffffff : message.length - bytes.length);
-  return answer.charCodeAt(0) === 123 /* { */ ? answerOf(answer) : resultOf(answer);
-}
-
-/** `readAssumeRoleResponse`'s answer text: a result's fields, or an error's JSON (starts with `{`). */
-function readResponse(status, message, headersLength) {
+  let answer;
   try {
-    return wasm.readAssumeRoleResponse(status, message, headersLength);
+    answer = wasm.readAssumeRoleResponse(status, message, text === null ? 0xffffffff : message.length - bytes.length);
   } catch (e) {
     throw fromWasmError(e);
   }
+  return answerOf(answer);
 }
 
 /** Whether `headers` is a shape the core takes as it is (none, `Headers`, [name, value] pairs of
@@ -210,59 +206,62 @@ function headerText(pairs) {
   return text ?? '';
 }
 
-/** A result from its fields (src/wasm.rs `result_fields`): a presence mask, then the strings in
- * wire order. The object has the wire's shape, members in the same order as the JSON answer. */
-function resultOf(text) {
-  // indexOf and slice rather than split: half the time, on every credentials fetch.
-  let at = 0;
-  const next = () => {
-    const end = text.indexOf('\0', at);
-    const field = end < 0 ? text.slice(at) : text.slice(at, end);
-    at = end + 1;
-    return field;
-  };
-  const m = Number(next());
-  if ((m & 0x7fff) === 0x7fff) {
+/** An ASCII body's text (the core answers spans only for those); a BOM stays, as the core saw it. */
+const ascii = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** `SPANS` in the module's memory (src/wasm.rs), made again when the memory grew (which detaches
+ * the buffer under a view): read after each `readAssumeRoleResult`. */
+let spans = null;
+function spanView() {
+  if (spans === null || spans.byteLength === 0) spans = new Uint32Array(wasmMemory().buffer, wasm.resultSpans(), 23);
+  return spans;
+}
+
+/** A result from the body's text and where its members lie in it (src/wasm.rs `SPANS`): a
+ * presence mask, then each string's start and end, in wire order. The object has the wire's
+ * shape, members in the same order as `JSON.parse` gives them. */
+function resultFrom(text, spans, expiry) {
+  const m = spans[0];
+  const at = (i) => text.slice(spans[1 + 2 * i], spans[2 + 2 * i]);
+  if ((m | 0x4000) === 0xffff) {
     // Every member EKS Auth sends: one literal (a fixed shape), the same object as below builds.
-    // Its values are read in wire order, as written.
     const r = {
-      subject: { namespace: next(), serviceAccount: next() },
-      audience: next(),
-      podIdentityAssociation: { associationArn: next(), associationId: next() },
-      assumedRoleUser: { arn: next(), assumeRoleId: next() },
-      credentials: { sessionToken: next(), secretAccessKey: next(), accessKeyId: next(), expiration: Number(next()) },
+      subject: { namespace: at(0), serviceAccount: at(1) },
+      audience: at(2),
+      podIdentityAssociation: { associationArn: at(3), associationId: at(4) },
+      assumedRoleUser: { arn: at(5), assumeRoleId: at(6) },
+      credentials: { sessionToken: at(7), secretAccessKey: at(8), accessKeyId: at(9), expiration: expiry },
     };
-    const arn = next();
-    if (m & 32768) r.workloadIdentityProviderArn = arn;
+    if (m & 0x4000) r.workloadIdentityProviderArn = at(10);
     return r;
   }
-  const f = [undefined];
-  for (let i = 1; i <= 12; i++) f.push(next());
+  // Bits 0-3: the objects; 4-14: the strings; 15: the expiry.
+  const has = (bit) => (m & (1 << bit)) !== 0;
   const r = {};
-  if (m & 1) {
+  if (has(0)) {
     const o = (r.subject = {});
-    if (m & 2) o.namespace = f[1];
-    if (m & 4) o.serviceAccount = f[2];
+    if (has(4)) o.namespace = at(0);
+    if (has(5)) o.serviceAccount = at(1);
   }
-  if (m & 8) r.audience = f[3];
-  if (m & 16) {
+  if (has(6)) r.audience = at(2);
+  if (has(1)) {
     const o = (r.podIdentityAssociation = {});
-    if (m & 32) o.associationArn = f[4];
-    if (m & 64) o.associationId = f[5];
+    if (has(7)) o.associationArn = at(3);
+    if (has(8)) o.associationId = at(4);
   }
-  if (m & 128) {
+  if (has(2)) {
     const o = (r.assumedRoleUser = {});
-    if (m & 256) o.arn = f[6];
-    if (m & 512) o.assumeRoleId = f[7];
+    if (has(9)) o.arn = at(5);
+    if (has(10)) o.assumeRoleId = at(6);
   }
-  if (m & 1024) {
+  if (has(3)) {
     const o = (r.credentials = {});
-    if (m & 2048) o.sessionToken = f[8];
-    if (m & 4096) o.secretAccessKey = f[9];
-    if (m & 8192) o.accessKeyId = f[10];
-    if (m & 16384) o.expiration = Number(f[11]);
+    if (has(11)) o.sessionToken = at(7);
+    if (has(12)) o.secretAccessKey = at(8);
+    if (has(13)) o.accessKeyId = at(9);
+    if (has(15)) o.expiration = expiry;
   }
-  if (m & 32768) r.workloadIdentityProviderArn = f[12];
+  if (has(14)) r.workloadIdentityProviderArn = at(10);
   return r;
 }
 

@@ -13,8 +13,7 @@ const { readFileSync } = process.getBuiltinModule?.('node:fs') ?? (await import(
 // file URL costs ~0.4 ms more to read at every start. Not `import.meta.resolve` of the package's
 // own export: Node's first resolution from a module costs ~4 ms.
 const wasmFile = import.meta.dirname === undefined ? new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url) : `${import.meta.dirname}/wasm/eks_auth_wasm_bg.wasm`;
-initSync({ module: readFileSync(wasmFile) });
-markReady();
+markReady(initSync({ module: readFileSync(wasmFile) }));
 
 /** Already done at import in Node; kept so code written for every host runs unchanged. */
 export async function init(_input) {}

@@ -1,7 +1,10 @@
-// Whether the wasm module is instantiated; set by each host entry, read by core.js.
-let ready = false;
+// The wasm module's state: whether it is instantiated (set by each host entry) and its memory,
+// where `core.js` reads what a response's read left there (src/wasm.rs `SPANS`).
+let memory = null;
 
-export const markReady = () => {
-  ready = true;
+/** @param {{ memory: WebAssembly.Memory }} exports the instance's exports, as `initSync` returns them */
+export const markReady = (exports) => {
+  memory = exports.memory;
 };
-export const isReady = () => ready;
+export const isReady = () => memory !== null;
+export const wasmMemory = () => memory;

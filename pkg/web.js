@@ -10,12 +10,11 @@ let loading;
 export function init(input) {
   if (isReady()) return Promise.resolve();
   if (input instanceof WebAssembly.Module) {
-    initSync({ module: input });
-    markReady();
+    markReady(initSync({ module: input }));
     return Promise.resolve();
   }
   loading ??= initWasm({ module_or_path: input ?? new URL('./wasm/eks_auth_wasm_bg.wasm', import.meta.url) })
-    .then(() => markReady())
+    .then(markReady)
     .catch((e) => {
       loading = undefined;
       throw e;

@@ -4,8 +4,7 @@ import wasmModule from './wasm/eks_auth_wasm_bg.wasm';
 import { initSync } from './wasm/eks_auth_wasm.js';
 import { markReady } from './state.js';
 
-initSync({ module: wasmModule });
-markReady();
+markReady(initSync({ module: wasmModule }));
 
 /** Already done at import in workerd; kept so code written for every host runs unchanged. */
 export async function init(_input) {}

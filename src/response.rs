@@ -124,8 +124,8 @@ pub(crate) struct Members<'v> {
     pub strings: [Option<&'v str>; 11],
     /// `credentials.expiration`, epoch seconds.
     pub expiration: Option<f64>,
-    /// Some string had escapes in the body: only then can one hold a NUL (JSON has no raw
-    /// control characters), which the boundary's fields answer cannot carry.
+    /// Some string had escapes in the body: it is not the body's text, so it has no place there
+    /// for the boundary to point at.
     pub escaped: bool,
 }
 

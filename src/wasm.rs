@@ -9,8 +9,9 @@
 //!
 //! The two calls on every exchange pass typed values: `buildAssumeRoleRequestFrom` (the strings as
 //! one NUL-joined buffer, the request back as HTTP message text; beside a JSON form, taken when
-//! the input lacks its types) and `readAssumeRoleResponse` (headers and body as one buffer, a
-//! 200's members back as NUL-joined fields). Their errors are the same JSON answers.
+//! the input lacks its types) and `readAssumeRoleResult` (a 2xx body; where its members lie in
+//! it, left in the module's memory; beside `readAssumeRoleResponse`, which takes the headers and
+//! answers JSON, for errors and rare bodies). Their errors are the same JSON answers.
 //!
 //! The helpers the exports share are `#[inline(never)]`: at `opt-level = 2` LLVM would inline a
 //! copy into each export.
@@ -29,6 +30,7 @@ use crate::retry;
 use crate::sign::Credentials;
 use crate::time;
 use crate::token;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use std::time::SystemTime;
 use wasm_bindgen::prelude::*;
 
@@ -301,14 +303,60 @@ fn http_status(status: f64) -> Result<u16, Error> {
     }
 }
 
+/// Where [`read_assume_role_result`] writes a result: its presence mask (bits 0-3 the objects
+/// `subject`, `podIdentityAssociation`, `assumedRoleUser`, `credentials`; 4-14 the strings in
+/// wire order; 15 the expiry), then each string's start and end as offsets into the body's text.
+/// JavaScript reads them in the module's memory, at [`result_spans`]: an array handed across per
+/// call cost a fifth of a read.
+static SPANS: [AtomicU32; 23] = [const { AtomicU32::new(0) }; 23];
+
+/// `resultSpans()` → the address of [`SPANS`] in the module's memory.
+#[wasm_bindgen(js_name = resultSpans)]
+pub fn result_spans() -> u32 {
+    SPANS.as_ptr() as u32
+}
+
+/// `readAssumeRoleResult(body)` → a 2xx body's expiry in epoch seconds (0 when absent), its
+/// members' places in [`SPANS`]; -1 when the body is not read this way. JavaScript slices the
+/// strings out of its own copy of the text: no string is built, copied or decoded twice, and a
+/// slice is the cheapest string V8 makes (`pkg/core.js` `resultFrom`). Byte offsets are text
+/// offsets only in ASCII, and only unescaped strings lie in the body: any other body, and any
+/// body that is not a result, is -1, and JavaScript asks [`read_assume_role_response`] for the
+/// answer or the error.
+#[wasm_bindgen(js_name = readAssumeRoleResult)]
+pub fn read_assume_role_result(body: &[u8]) -> f64 {
+    let mut expiry = -1.0;
+    if !body.is_ascii() {
+        return expiry;
+    }
+    let base = body.as_ptr() as usize;
+    let _ = response::read_members(&HttpResponse { status: 200, headers: &[], body }, &mut |m| {
+        if m.escaped {
+            return;
+        }
+        let mut mask = 0;
+        for (bit, present) in m.objects.iter().enumerate() {
+            mask |= u32::from(*present) << bit;
+        }
+        for (i, string) in m.strings.iter().enumerate() {
+            let start = string.map_or(0, |s| s.as_ptr() as usize - base);
+            mask |= u32::from(string.is_some()) << (4 + i);
+            SPANS[1 + 2 * i].store(start as u32, Relaxed);
+            SPANS[2 + 2 * i].store((start + string.map_or(0, str::len)) as u32, Relaxed);
+        }
+        mask |= u32::from(m.expiration.is_some()) << 15;
+        SPANS[0].store(mask, Relaxed);
+        expiry = m.expiration.unwrap_or(0.0);
+    });
+    expiry
+}
+
 /// `readAssumeRoleResponse(status, message, headersLength)` → what `parseAssumeRoleResponse`
-/// answers, from one buffer: the headers as UTF-8 `name\0value\0...` (the first `headersLength`
-/// bytes), then the body. Headers that were not `[name, value]` pairs of strings without NUL
-/// arrive as a `headersLength` past the buffer, a status that was not a number as NaN: both are
-/// named here. A result comes back as its strings joined by NUL after a presence mask (see
-/// [`result_fields`]): a JSON text of the result would cost JavaScript a `JSON.parse` as long as
-/// the whole read. An error, or a result holding a NUL, is the usual JSON answer, which starts
-/// with `{` where the fields start with a digit.
+/// answers as JSON, from one buffer: the headers as UTF-8 `name\0value\0...` (the first
+/// `headersLength` bytes), then the body. Headers that were not `[name, value]` pairs of strings
+/// without NUL arrive as a `headersLength` past the buffer, a status that was not a number as
+/// NaN: both are named here. Asked when [`read_assume_role_result`] answers nothing: an error,
+/// or a result with escaped or non-ASCII strings.
 #[wasm_bindgen(js_name = readAssumeRoleResponse)]
 pub fn read_assume_role_response(status: f64, message: &[u8], headers_length: u32) -> String {
     let read = || {
@@ -322,63 +370,9 @@ pub fn read_assume_role_response(status: f64, message: &[u8], headers_length: u3
             let value = parts.next().ok_or_else(not_pairs)?;
             pairs.push((name, value));
         }
-        let mut text = String::new();
-        response::read_members(&HttpResponse { status, headers: &pairs, body }, &mut |m| {
-            text = result_fields(m).unwrap_or_else(|| answer(Ok(m.to_result())));
-        })?;
-        Ok(text)
+        response::parse_assume_role_response(&HttpResponse { status, headers: &pairs, body })
     };
-    read().unwrap_or_else(|error| error_text(&error))
-}
-
-/// A result's members in wire order, a bit each in the mask: the four objects and the twelve
-/// values (the strings and the expiry) — the order `pkg/core.js` `resultOf` reads. `None` when a
-/// string holds the separator.
-fn result_fields(m: &response::Members<'_>) -> Option<String> {
-    let mut expiration = String::new();
-    if let Some(e) = m.expiration {
-        json::write_f64(&mut expiration, e);
-    }
-    let s = &m.strings;
-    // `Err(present)` for an object, `Ok(value)` for a value.
-    let fields: [Result<Option<&str>, bool>; 16] = [
-        Err(m.objects[0]),
-        Ok(s[0]),
-        Ok(s[1]),
-        Ok(s[2]),
-        Err(m.objects[1]),
-        Ok(s[3]),
-        Ok(s[4]),
-        Err(m.objects[2]),
-        Ok(s[5]),
-        Ok(s[6]),
-        Err(m.objects[3]),
-        Ok(s[7]),
-        Ok(s[8]),
-        Ok(s[9]),
-        Ok(m.expiration.map(|_| expiration.as_str())),
-        Ok(s[10]),
-    ];
-    let mut mask = 0u64;
-    let mut text = String::with_capacity(fields.iter().filter_map(|f| f.ok().flatten().map(str::len)).sum::<usize>() + 24);
-    for (bit, field) in fields.iter().enumerate() {
-        match field {
-            Err(present) => mask |= u64::from(*present) << bit,
-            Ok(value) => {
-                mask |= u64::from(value.is_some()) << bit;
-                let value = value.unwrap_or_default();
-                if m.escaped && value.contains('\0') {
-                    return None;
-                }
-                text.push('\0');
-                text.push_str(value);
-            }
-        }
-    }
-    let mut out = String::with_capacity(text.len() + 6);
-    json::write_u64(&mut out, mask);
-    out.push_str(&text);
-    Some(out)
+    answer(read())
 }
 
 /// A result as `parseAssumeRoleResponse` gives it: it has the wire's shape, so the response reader

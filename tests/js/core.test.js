@@ -60,6 +60,19 @@ for (const v of [...requestVectors.vectors, ...extraVectors.vectors]) {
   });
 }
 
+test('a 200 read after the wasm memory grew: the places the core leaves are read from the new memory', () => {
+  // parseAssumeRoleResponse reads where the strings lie from a view of the module's memory
+  // (src/wasm.rs `SPANS`); growing the memory detaches the buffer under an old view.
+  const v = responseVectors.vectors.find((x) => x.botocore.result === 'success');
+  const read = () => core.parseAssumeRoleResponse({ status: 200, body: v.response.body });
+  const before = read();
+  // A body far larger than the memory has room for: the core copies it in, so the memory grows.
+  const padded = v.response.body.replace(/^\{/, `{"padding":"${'x'.repeat(8 << 20)}",`);
+  assert.deepEqual(core.parseAssumeRoleResponse({ status: 200, body: padded }), before);
+  assert.deepEqual(read(), before);
+  assert.equal(before.credentials.accessKeyId, v.botocore.parsed.credentials.accessKeyId);
+});
+
 test('now as a Date gives the same request as epoch milliseconds', () => {
   const v = requestVectors.vectors[0];
   const a = core.buildAssumeRoleRequest(inputOf(v));

@@ -173,8 +173,10 @@ test('any bytes, status and headers parse to a result or an EksAuthError, never 
 });
 
 test('a result reads as JSON.parse reads its body: members and their order, null as absent, the expiry in epoch seconds', () => {
-  // parseAssumeRoleResponse answers a result as NUL-joined fields (src/wasm.rs `result_fields`), or
-  // as JSON when a string holds a NUL; either way the object must be the body's, member order included.
+  // parseAssumeRoleResponse slices an ASCII body's unescaped strings out of its text where the core
+  // says they lie (src/wasm.rs `readAssumeRoleResult`), and reads any other result from the core's
+  // JSON answer; either way the object must be the body's, member order included, from a body
+  // given as bytes or as text, compact or indented.
   const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '\0', 'a\0b', '\u0001', '"\\'));
   const pair = (a, b) => fc.record({ [a]: fc.option(text, { nil: null }), [b]: text }, { requiredKeys: [] });
   const expiration = fc.oneof(fc.integer({ min: 0, max: 253402300799 }), fc.double({ min: 0, max: 253402300799, noNaN: true }),
@@ -189,9 +191,9 @@ test('a result reads as JSON.parse reads its body: members and their order, null
     workloadIdentityProviderArn: text,
   }, { requiredKeys: requiredKeys ?? ['subject', 'audience', 'podIdentityAssociation', 'assumedRoleUser', 'credentials'] });
   const result = fc.oneof(members([]), members(undefined), pair('subject', 'audience'));
-  fc.assert(fc.property(result, fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 3 }), (wire, headers) => {
-    const body = JSON.stringify(wire);
-    const response = { status: 200, headers, body: new TextEncoder().encode(body) };
+  fc.assert(fc.property(result, fc.array(fc.tuple(fc.string(), fc.string()), { maxLength: 3 }), fc.boolean(), fc.constantFrom(undefined, 1, '\t'), (wire, headers, asText, indent) => {
+    const body = JSON.stringify(wire, null, indent);
+    const response = { status: 200, headers, body: asText ? body : new TextEncoder().encode(body) };
     // The generators' one wrong type: a string where the model has an object.
     if (['subject', 'podIdentityAssociation', 'assumedRoleUser', 'credentials'].some((k) => typeof wire[k] === 'string')) {
       assert.throws(() => parseAssumeRoleResponse(response), (e) => e instanceof EksAuthError && e.code === 'MalformedResponse');
