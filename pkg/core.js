@@ -166,7 +166,11 @@ export function parseAssumeRoleResponse(response) {
   // but a result is read again below, with them.
   if (status >= 200 && status < 300 && pairsAsGiven(headers)) {
     const expiry = wasm.readAssumeRoleResult(bytes);
-    if (expiry >= 0) return resultFrom(typeof body === 'string' ? body : ascii.decode(bytes), spanView(), expiry);
+    if (expiry >= 0) {
+      // As long as its UTF-8 only when ASCII, where the core's byte offsets are the text's.
+      const text = typeof body === 'string' ? body : decoder.decode(bytes);
+      if (text.length === bytes.length) return resultFrom(text, spanView(), expiry);
+    }
   }
   // One buffer across the boundary: the headers' UTF-8, then the body. Headers that are not
   // pairs of strings go as a length past the buffer, which the core names as the fault.
@@ -206,8 +210,8 @@ function headerText(pairs) {
   return text ?? '';
 }
 
-/** An ASCII body's text (the core answers spans only for those); a BOM stays, as the core saw it. */
-const ascii = new TextDecoder('utf-8', { ignoreBOM: true });
+/** A body's text as the core saw it (a BOM stays). */
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** `SPANS` in the module's memory (src/wasm.rs), made again when the memory grew (which detaches
  * the buffer under a view): read after each `readAssumeRoleResult`. */

@@ -317,18 +317,15 @@ pub fn result_spans() -> u32 {
 }
 
 /// `readAssumeRoleResult(body)` → a 2xx body's expiry in epoch seconds (0 when absent), its
-/// members' places in [`SPANS`]; -1 when the body is not read this way. JavaScript slices the
-/// strings out of its own copy of the text: no string is built, copied or decoded twice, and a
-/// slice is the cheapest string V8 makes (`pkg/core.js` `resultFrom`). Byte offsets are text
-/// offsets only in ASCII, and only unescaped strings lie in the body: any other body, and any
-/// body that is not a result, is -1, and JavaScript asks [`read_assume_role_response`] for the
-/// answer or the error.
+/// members' places in [`SPANS`] as byte offsets; -1 when the body is not read this way.
+/// JavaScript slices the strings out of its own copy of the text: no string is built, copied or
+/// decoded twice, and a slice is the cheapest string V8 makes (`pkg/core.js` `resultFrom`). Only
+/// unescaped strings lie in the body: a body with others, and any body that is not a result, is
+/// -1, and JavaScript asks [`read_assume_role_response`] for the answer or the error (as it does
+/// when the text is not ASCII, where byte offsets are not its offsets: it knows by the lengths).
 #[wasm_bindgen(js_name = readAssumeRoleResult)]
 pub fn read_assume_role_result(body: &[u8]) -> f64 {
     let mut expiry = -1.0;
-    if !body.is_ascii() {
-        return expiry;
-    }
     let base = body.as_ptr() as usize;
     let _ = response::read_members(&HttpResponse { status: 200, headers: &[], body }, &mut |m| {
         if m.escaped {
