@@ -110,11 +110,17 @@ const signers = {
   })(),
 };
 
-/** Median µs per call of each function, measured in interleaved rounds. Async functions are awaited. */
-async function interleaved(fns, { rounds = opts.quick ? 8 : 30, perRound = 200, warmup = 300 } = {}) {
+/** Median µs per call of each function, measured in interleaved rounds. Async functions are awaited.
+ * Each is first run for `warmupMs` (and `warmup` calls at least): V8 optimizes JavaScript and wasm
+ * in tiers, the top one compiled in the background after enough calls, and a short warm-up timed
+ * the wasm readers half in their baseline code (a parse 1.7x slower in `--quick` runs). */
+async function interleaved(fns, { rounds = opts.quick ? 8 : 30, perRound = 200, warmup = 300, warmupMs = 200 } = {}) {
   const names = Object.keys(fns);
   const times = Object.fromEntries(names.map((n) => [n, []]));
-  for (const n of names) for (let i = 0; i < warmup; i++) await fns[n]();
+  for (const n of names) {
+    const until = performance.now() + warmupMs;
+    for (let i = 0; i < warmup || performance.now() < until; i++) await fns[n]();
+  }
   for (let r = 0; r < rounds; r++) {
     for (const n of names) {
       const fn = fns[n];
