@@ -34,7 +34,7 @@ pub enum Value<'a> {
 
 impl<'a> Value<'a> {
     /// The member `key` of an object (the last of duplicates); `None` for other values.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         match self {
             Value::Object(members) => members.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -43,7 +43,7 @@ impl<'a> Value<'a> {
     }
 
     /// Like [`Value::get`], with `null` read as absent (botocore's and our arguments' rule).
-    #[inline]
+    #[inline(always)]
     pub fn present(&self, key: &str) -> Option<&Value<'a>> {
         self.get(key).filter(|v| !matches!(v, Value::Null))
     }
@@ -142,17 +142,17 @@ impl<'a> Parser<'a> {
 
     /// The text from `start` to here. `get`, not indexing: both ends are at ASCII bytes, which
     /// LLVM cannot see, and a slice that could panic links the panic's formatting (~4 KB).
-    #[inline]
+    #[inline(always)]
     fn slice(&self, start: usize) -> &'a str {
         self.text.get(start..self.at).unwrap_or_default()
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_space(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.at += 1;
@@ -380,7 +380,7 @@ impl<'a> Parser<'a> {
 /// The end of the run of bytes from `at` that need no attention inside a string (not `"`, `\\`
 /// or a control character; with `ascii`, not DEL or non-ASCII either), eight at a time: strings
 /// are most of a response's bytes, and a token most of a request's.
-#[inline]
+#[inline(always)]
 pub(crate) fn plain_run_end(bytes: &[u8], mut at: usize, ascii: bool) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
