@@ -7,7 +7,8 @@
 //! hold escapes, keeps numbers as their text until asked, and accepts exactly RFC 8259 (what
 //! `JSON.parse` and botocore accept: no trailing commas, no leading zeros, no raw control
 //! characters, matched surrogate escapes). Duplicate members: the last wins, as in `JSON.parse`.
-//! The writer escapes as `JSON.stringify` does.
+//! The writer escapes as `JSON.stringify` does. The small helpers the reader calls in its loops are
+//! `#[inline(always)]`: the wasm build inlines little otherwise (`.cargo/config.toml`).
 
 use std::borrow::Cow;
 
