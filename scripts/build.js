@@ -80,6 +80,16 @@ export function build() {
   bundleNodeEntry();
 }
 
+/** What esbuild says went into pkg/node.js (its metafile). */
+export const BUNDLE_META = join(root, 'target', 'node-bundle.json');
+
+/** esbuild (a dev dependency): it minifies the glue and bundles the Node entry. */
+function esbuildBin() {
+  const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
+  if (!existsSync(esbuild)) throw new Error('esbuild is missing: run `npm install` (a dev dependency)');
+  return esbuild;
+}
+
 /** The Node entry as one file (pkg/node.js, from pkg/node-entry.js: the entry, the API, the
  * client and the glue; Node's built-ins stay imports; beside the sources, so the wasm's relative
  * URL holds in both). Node loads each ES module with its own resolve, read, compile
@@ -87,12 +97,8 @@ export function build() {
  * Every module of the package imports the API by the package's name, which resolves here in
  * Node, so a process holds one core and one `EksAuthError` however it reaches them. Not minified:
  * stack traces keep their names. Fast enough (~50 ms) to run on every build. */
-/** What esbuild says went into pkg/node.js (its metafile). */
-export const BUNDLE_META = join(root, 'target', 'node-bundle.json');
-
 function bundleNodeEntry() {
-  const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
-  if (!existsSync(esbuild)) throw new Error('esbuild is missing: run `npm install` (a dev dependency)');
+  const esbuild = esbuildBin();
   log('esbuild --bundle pkg/node-entry.js → pkg/node.js');
   // The metafile names the bundle's inputs, for scripts/built.js and the package test.
   run(esbuild, [join(root, 'pkg', 'node-entry.js'), '--bundle', '--format=esm', '--platform=node', '--target=node20',
@@ -124,8 +130,7 @@ function buildModule({ name, features, targetDir }, version) {
   renameSync(`${wasm}.opt`, wasm);
   // The glue minified (esbuild, a dev dependency): wasm-bindgen writes every Rust doc comment into
   // it; minified it is a third of the bytes to load and parse at every start (4.5 → 2.1 KB gzip).
-  const esbuild = join(root, 'node_modules', '.bin', 'esbuild');
-  if (!existsSync(esbuild)) throw new Error('esbuild is missing: run `npm install` (a dev dependency)');
+  const esbuild = esbuildBin();
   log('esbuild --minify (glue)');
   const glue = join(tmp, `${name}.js`);
   run(esbuild, [glue, '--minify', '--format=esm', '--target=es2022', '--log-level=warning', `--outfile=${glue}`, '--allow-overwrite']);
