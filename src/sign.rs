@@ -217,13 +217,27 @@ const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUME
     .remove(b'~');
 const UNRESERVED_AND_SLASH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
 
-fn canonical_path(path: &str, params: &SigningParams<'_>) -> String {
+fn canonical_path<'p>(path: &'p str, params: &SigningParams<'_>) -> Cow<'p, str> {
+    // Both steps leave a path of unreserved characters in plain segments as it is (every EKS Auth
+    // path): it is used as given, without the four copies the steps make.
+    if path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')) && plain_segments(path) {
+        return Cow::Borrowed(path);
+    }
     let path = if params.normalize_path { normalize_path(path) } else { path.to_string() };
     if params.double_encode_path {
-        percent_encoding::utf8_percent_encode(&path, UNRESERVED_AND_SLASH).to_string()
+        Cow::Owned(percent_encoding::utf8_percent_encode(&path, UNRESERVED_AND_SLASH).to_string())
     } else {
-        path
+        Cow::Owned(path)
     }
+}
+
+/// Whether [`normalize_path`] would leave `path` as it is: absolute, with no empty, `.` or `..`
+/// segment (the last may be empty: a trailing slash stays).
+fn plain_segments(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else { return false };
+    let mut segments = rest.split('/');
+    let last = segments.next_back();
+    segments.all(|s| !matches!(s, "" | "." | "..")) && !matches!(last, Some("." | ".."))
 }
 
 /// RFC 3986 dot-segment removal plus empty-segment merging, keeping a trailing slash.
@@ -279,6 +293,10 @@ const EXCLUDED: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "t
 
 /// A header value as SigV4 canonicalizes it: trimmed, inner runs of whitespace as one space.
 fn trim_header_value(value: &str) -> Cow<'_, str> {
+    // Most values hold no space or control character at all: one pass without branches says so.
+    if value.bytes().fold(true, |plain, b| plain & (b > b' ')) {
+        return Cow::Borrowed(value);
+    }
     let plain = !value.starts_with(' ')
         && !value.ends_with(' ')
         && crate::text::find(value, "  ").is_none()
@@ -319,15 +337,24 @@ fn signing_key(params: &SigningParams<'_>, date: &str) -> [u8; 32] {
     })
 }
 
-fn sha256_hex(data: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(data);
-    let mut hex = [0u8; 64];
-    for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
-        pair[0] = HEX[usize::from(byte >> 4)];
-        pair[1] = HEX[usize::from(byte & 0xf)];
+/// A SHA-256 digest in lowercase hex, on the stack: two are written per signature.
+struct Sha256Hex([u8; 64]);
+
+impl Sha256Hex {
+    fn of(data: &[u8]) -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let digest = Sha256::digest(data);
+        let mut hex = [0u8; 64];
+        for (pair, byte) in hex.chunks_exact_mut(2).zip(digest.iter()) {
+            pair[0] = HEX[usize::from(byte >> 4)];
+            pair[1] = HEX[usize::from(byte & 0xf)];
+        }
+        Sha256Hex(hex)
     }
-    std::str::from_utf8(&hex).unwrap_or_default().to_string()
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// The SigV4 stages of `request`: what [`sign`] signs, spelled out so it can be shown.
@@ -340,7 +367,8 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
     let url = parse_url(request.url)?;
     let amz_date = time::amz_date(params.time);
     let date = amz_date.get(..8).unwrap_or_default();
-    let payload_hash = sha256_hex(request.body);
+    let payload_hash = Sha256Hex::of(request.body);
+    let payload_hash = payload_hash.as_str();
 
     // Borrowed where the caller's name is lower case and its value needs no trimming (every
     // header of an AssumeRoleForPodIdentity request): no copy of the session token per request.
@@ -369,32 +397,37 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
         add("host", url.authority);
     }
     // The headers signing sets replace any the caller set, as aws-sigv4 does.
-    let mut set = |name: &'static str, value: Cow<'a, str>| {
+    let mut set = |name: &'static str, value| {
         headers.retain(|(n, _)| n != name);
         headers.push((Cow::Borrowed(name), value));
     };
-    set("x-amz-date", Cow::Owned(amz_date.clone()));
+    set("x-amz-date", Cow::Borrowed(amz_date.as_str()));
     if params.sign_payload_header {
-        set("x-amz-content-sha256", Cow::Owned(payload_hash.clone()));
+        set("x-amz-content-sha256", Cow::Borrowed(payload_hash));
     }
     if let (Some(token), true) = (&params.credentials.session_token, params.sign_session_token) {
         set("x-amz-security-token", Cow::Borrowed(token));
     }
     sort_by(&mut headers, |a, b| a.0 < b.0); // names are unique by now
-    // Built with `concat` rather than `format!`: one allocation each, on every signed request.
+    // Written piece by piece rather than with `format!`: one allocation each, on every signed request.
     let signed_headers = headers.iter().map(|(n, _)| &**n).collect::<Vec<_>>().join(";");
-    let mut canonical_headers = String::with_capacity(headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum());
-    for (name, value) in &headers {
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(value);
-        canonical_headers.push('\n');
-    }
     let path = canonical_path(url.path, params);
     let query = if url.query.is_empty() { String::new() } else { canonical_query(url.query) };
-    let canonical_request =
-        [request.method, "\n", &path, "\n", &query, "\n", &canonical_headers, "\n", &signed_headers, "\n", &payload_hash]
-            .concat();
+    let headers_length: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+    let mut canonical_request = String::with_capacity(
+        request.method.len() + path.len() + query.len() + headers_length + signed_headers.len() + payload_hash.len() + 5,
+    );
+    for part in [request.method, "\n", &path, "\n", &query, "\n"] {
+        canonical_request.push_str(part);
+    }
+    for (name, value) in &headers {
+        for part in [name, ":", value, "\n"] {
+            canonical_request.push_str(part);
+        }
+    }
+    for part in ["\n", &signed_headers, "\n", payload_hash] {
+        canonical_request.push_str(part);
+    }
     let credential_scope = [date, "/", params.region, "/", params.service, "/aws4_request"].concat();
     let string_to_sign = [
         "AWS4-HMAC-SHA256\n",
@@ -402,7 +435,7 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
         "\n",
         &credential_scope,
         "\n",
-        &sha256_hex(canonical_request.as_bytes()),
+        Sha256Hex::of(canonical_request.as_bytes()).as_str(),
     ]
     .concat();
     let key = signing_key(params, date);
@@ -442,5 +475,20 @@ mod tests {
         assert_eq!(normalize_path("/a/./b/../c"), "/a/c");
         assert_eq!(normalize_path("/"), "/");
         assert_eq!(normalize_path("/.."), "/");
+    }
+
+    #[test]
+    fn plain_paths_are_taken_as_given() {
+        let credentials = Credentials { access_key_id: "AKID".into(), secret_access_key: "S".into(), session_token: None };
+        let params = SigningParams::new(&credentials, "us-east-1", "eks-auth", SystemTime::UNIX_EPOCH);
+        let paths = ["/", "/a", "/a/", "/a/b.c/~d_-e", "//", "/a//b", "/.", "/..", "/a/.", "/a/..", "/./a", "/a/../b/", "/.a/b..", "/a b", "/%41", "/é", "a"];
+        for path in paths {
+            let slow = percent_encoding::utf8_percent_encode(&normalize_path(path), UNRESERVED_AND_SLASH).to_string();
+            assert_eq!(canonical_path(path, &params), slow, "{path:?}");
+            if plain_segments(path) {
+                assert_eq!(normalize_path(path), path, "{path:?}");
+            }
+        }
+        assert!(matches!(canonical_path("/clusters/c-1/assume-role-for-pod-identity", &params), Cow::Borrowed(_)));
     }
 }

@@ -70,7 +70,8 @@ pub fn token(token: &str) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::input("token", "is required and must not be empty"));
     }
-    // Branch-free passes over the bytes, without allocating: this runs for every request signed.
+    // A branch-free pass over the bytes, then the dots found by word-at-a-time search, without
+    // allocating: this runs for every request signed.
     let bytes = token.as_bytes();
     let mut chunks = bytes.chunks_exact(8);
     let mut classes = 0u8;
@@ -82,14 +83,17 @@ pub fn token(token: &str) -> Result<(), Error> {
     for &c in chunks.remainder() {
         classes |= TOKEN_BYTES[usize::from(c)];
     }
-    let parts = token.split('.').count();
-    if classes & OTHER == 0 && parts == 3 && token.split('.').all(|part| !part.is_empty()) {
+    // Three non-empty parts: a first and a last dot, apart, neither at an end, none between.
+    let (first, last) = (token.find('.').unwrap_or(0), token.rfind('.').unwrap_or(0));
+    let middle = token.get(first + 1..last).unwrap_or(".");
+    if classes & OTHER == 0 && first > 0 && last + 1 < token.len() && !middle.is_empty() && !middle.contains('.') {
         Ok(())
     } else {
         Err(Error::input(
             "token",
             format!(
-                "must be a service-account token: three non-empty base64url parts joined by '.' (got {parts} part(s), {} characters; whitespace or quotes around the token are a common cause)",
+                "must be a service-account token: three non-empty base64url parts joined by '.' (got {} part(s), {} characters; whitespace or quotes around the token are a common cause)",
+                token.split('.').count(),
                 token.chars().count()
             ),
         ))
@@ -118,7 +122,8 @@ pub fn header_credential(field: &str, value: &str) -> Result<(), Error> {
     if value.is_empty() {
         return Err(Error::input(field, "must not be empty"));
     }
-    if !value.bytes().all(|b| b.is_ascii_graphic()) {
+    // Without an early exit the pass has no branches: the session token is ~1 KB.
+    if !value.bytes().fold(true, |ok, b| ok & b.is_ascii_graphic()) {
         return Err(Error::input(field, "must be visible ASCII without spaces or line breaks"));
     }
     Ok(())

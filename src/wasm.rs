@@ -191,14 +191,20 @@ pub fn build_assume_role_request(input: &str) -> String {
 /// `core.js` sends the input through JSON, where the core names the field.
 #[wasm_bindgen(js_name = buildAssumeRoleRequestFrom)]
 pub fn build_assume_role_request_from(fields: &[u8], present: u32, now: f64, use_fips: bool) -> String {
-    let mut parts = [""; FIELDS.len()];
-    let mut split = fields.split(|b| *b == 0);
-    for (i, part) in parts.iter_mut().enumerate() {
-        let Some(bytes) = split.next() else { return String::new() };
-        match std::str::from_utf8(bytes) {
-            Ok(text) => *part = text,
-            Err(_) => return error_text(&Error::input(FIELDS[i], "must be UTF-8 text")),
+    let text = match std::str::from_utf8(fields) {
+        Ok(text) => text,
+        Err(e) => {
+            // The field holding the first invalid byte: as many NULs precede it.
+            let field = fields.get(..e.valid_up_to()).unwrap_or_default().iter().filter(|b| **b == 0).count();
+            return FIELDS.get(field).map_or_else(String::new, |name| error_text(&Error::input(*name, "must be UTF-8 text")));
         }
+    };
+    // Split as text, not bytes: `str::split` finds each NUL with a word-at-a-time search.
+    let mut parts = [""; FIELDS.len()];
+    let mut split = text.split('\0');
+    for part in &mut parts {
+        let Some(field) = split.next() else { return String::new() };
+        *part = field;
     }
     if split.next().is_some() {
         return String::new();

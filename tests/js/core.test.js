@@ -73,6 +73,24 @@ test('a 200 read after the wasm memory grew: the places the core leaves are read
   assert.equal(before.credentials.accessKeyId, v.botocore.parsed.credentials.accessKeyId);
 });
 
+test('the typed request export: ten NUL-separated UTF-8 fields, a bad byte named by its field', async () => {
+  // pkg/core.js always sends valid UTF-8; the export's own contract is held here, on a second
+  // instance of the module (src/wasm.rs `buildAssumeRoleRequestFrom`).
+  const glue = await import('../../pkg/wasm/eks_auth_wasm.js');
+  glue.initSync({ module: readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
+  const v = requestVectors.vectors[0].input;
+  const strings = [v.clusterName, v.token, v.region, v.accessKeyId, v.secretAccessKey, '', '', '', '', ''];
+  const bytes = (parts) => new TextEncoder().encode(parts.join('\0'));
+  const build = (fields) => glue.buildAssumeRoleRequestFrom(fields, 0b11111, v.time.epochMillis, false);
+  assert.match(build(bytes(strings)), /^POST https:\/\//);
+  assert.equal(build(bytes(strings.slice(0, 9))), '', 'nine fields: sent through JSON instead');
+  assert.equal(build(bytes([...strings, ''])), '', 'eleven fields: sent through JSON instead');
+  const invalid = bytes(strings);
+  const region = invalid.indexOf(0, invalid.indexOf(0) + 1) + 1; // the third field's first byte
+  invalid[region] = 0xff;
+  assert.deepEqual(JSON.parse(build(invalid)).error.field, 'region');
+});
+
 test('now as a Date gives the same request as epoch milliseconds', () => {
   const v = requestVectors.vectors[0];
   const a = core.buildAssumeRoleRequest(inputOf(v));
