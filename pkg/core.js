@@ -41,14 +41,20 @@ const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 let scratch = new Uint8Array(4096);
 
+/** The reused buffer, at least `size` bytes long. */
+function scratchOf(size) {
+  if (size > scratch.length) scratch = new Uint8Array(size);
+  return scratch;
+}
+
 /** `text` as UTF-8, then the bytes of `tail` if given, in a reused buffer (valid until the next
  * call): the wasm copies it at once, and a fresh array per call is garbage the sidecar would
  * collect. */
 function utf8(text, tail = EMPTY) {
-  if (text.length * 3 + tail.length > scratch.length) scratch = new Uint8Array(text.length * 3 + tail.length);
-  const written = encoder.encodeInto(text, scratch).written;
-  scratch.set(tail, written);
-  return scratch.subarray(0, written + tail.length);
+  const buffer = scratchOf(text.length * 3 + tail.length);
+  const written = encoder.encodeInto(text, buffer).written;
+  buffer.set(tail, written);
+  return buffer.subarray(0, written + tail.length);
 }
 
 /** The arguments as JSON text for the wasm. */
@@ -98,9 +104,9 @@ export const resolveEndpoint = (params) => call(wasm.resolveEndpoint, json(param
 const optionalString = (v) => v === undefined || v === null || typeof v === 'string';
 
 /** The input's members as `buildAssumeRoleRequestFrom`'s arguments when each already has its
- * type (the common case, and the sidecar's every request): the strings NUL-joined in one UTF-8
- * buffer with a bit each for the ones given (see src/wasm.rs). `null` sends the input through
- * JSON, where the core names whatever is wrong. */
+ * type (the common case, and the sidecar's every request): the ten strings' UTF-8 lengths
+ * (little-endian u32), then the strings, in one reused buffer, with a bit each for the ones given
+ * (see src/wasm.rs). `null` sends the input through JSON, where the core names whatever is wrong. */
 function fieldsOf(input) {
   if (input === null || typeof input !== 'object') return null;
   const { clusterName, token, region, credentials: c, now, useFips, endpoint, eksNodeName, instanceId, zone } = input;
@@ -110,19 +116,28 @@ function fieldsOf(input) {
   if (c !== undefined && c !== null && (typeof c !== 'object' || typeof c.accessKeyId !== 'string'
     || typeof c.secretAccessKey !== 'string' || !optionalString(c.sessionToken))) return null;
   const strings = [clusterName, token, region, c?.accessKeyId, c?.secretAccessKey, c?.sessionToken, endpoint, eksNodeName, instanceId, zone];
-  let text = `${clusterName}\0${token}`;
-  let present = 3;
-  for (let i = 2; i < strings.length; i++) {
+  let size = 4 * strings.length;
+  let present = 0;
+  for (let i = 0; i < strings.length; i++) {
     const v = strings[i];
     if (!optionalString(v)) return null;
     if (v !== undefined && v !== null) {
       present |= 1 << i;
-      text += `\0${v}`;
-    } else {
-      text += '\0';
+      size += v.length * 3;
     }
   }
-  return [utf8(text), present, nowMs, useFips === true];
+  const buffer = scratchOf(size);
+  let at = 4 * strings.length;
+  for (let i = 0; i < strings.length; i++) {
+    // Each string encoded where it goes: no joined text to build and flatten first.
+    const length = present & (1 << i) && strings[i] !== '' ? encoder.encodeInto(strings[i], buffer.subarray(at)).written : 0;
+    buffer[4 * i] = length;
+    buffer[4 * i + 1] = length >>> 8;
+    buffer[4 * i + 2] = length >>> 16;
+    buffer[4 * i + 3] = length >>> 24;
+    at += length;
+  }
+  return [buffer.subarray(0, at), present, nowMs, useFips === true];
 }
 
 /** The signed request arrives as HTTP message text (see src/wasm.rs): method and URL, header
@@ -133,7 +148,6 @@ export function buildAssumeRoleRequest(input) {
   try {
     const fields = fieldsOf(input);
     text = fields ? wasm.buildAssumeRoleRequestFrom(...fields) : '';
-    // '' also when a string holds a NUL: JSON carries it, and the core names the field.
     if (text === '') text = wasm.buildAssumeRoleRequest(json(input));
   } catch (e) {
     throw fromWasmError(e);

@@ -45,55 +45,27 @@ pub fn cluster_name(name: &str) -> Result<(), Error> {
     }
 }
 
-const OTHER: u8 = 4;
-const BASE64URL: u8 = 1;
-const DOT: u8 = 2;
-
-/// Each byte's class in a compact JWS: `[A-Za-z0-9-_=]`, `.`, or anything else.
-static TOKEN_BYTES: [u8; 256] = {
-    let mut table = [OTHER; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=' {
-            table[c] = BASE64URL;
-        }
-        c += 1;
-    }
-    table[b'.' as usize] = DOT;
-    table
-};
-
 /// `token`: three non-empty dot-separated parts of `[A-Za-z0-9-_=]` (a compact JWS), as a whole.
 /// The message never quotes the token: it is a credential.
 pub fn token(token: &str) -> Result<(), Error> {
     if token.is_empty() {
         return Err(Error::input("token", "is required and must not be empty"));
     }
-    // A branch-free pass over the bytes, then the dots found by word-at-a-time search, without
-    // allocating: this runs for every request signed.
-    let bytes = token.as_bytes();
-    let mut chunks = bytes.chunks_exact(8);
-    let mut classes = 0u8;
-    for chunk in &mut chunks {
-        for &c in chunk {
-            classes |= TOKEN_BYTES[usize::from(c)];
-        }
-    }
-    for &c in chunks.remainder() {
-        classes |= TOKEN_BYTES[usize::from(c)];
-    }
-    // Three non-empty parts: a first and a last dot, apart, neither at an end, none between.
+    // One pass without branches, which the compiler turns into SIMD: this runs for every request
+    // signed. Then the first and last dot by search, near the ends.
+    let (base64url, dots) = token.bytes().fold((true, 0usize), |(ok, dots), b| {
+        (ok & (b.is_ascii_alphanumeric() | matches!(b, b'-' | b'_' | b'=' | b'.')), dots + usize::from(b == b'.'))
+    });
+    let parts = dots + 1;
     let (first, last) = (token.find('.').unwrap_or(0), token.rfind('.').unwrap_or(0));
-    let middle = token.get(first + 1..last).unwrap_or(".");
-    if classes & OTHER == 0 && first > 0 && last + 1 < token.len() && !middle.is_empty() && !middle.contains('.') {
+    // Three non-empty parts: two dots, neither at an end, not side by side.
+    if base64url && parts == 3 && first > 0 && last > first + 1 && last + 1 < token.len() {
         Ok(())
     } else {
         Err(Error::input(
             "token",
             format!(
-                "must be a service-account token: three non-empty base64url parts joined by '.' (got {} part(s), {} characters; whitespace or quotes around the token are a common cause)",
-                token.split('.').count(),
+                "must be a service-account token: three non-empty base64url parts joined by '.' (got {parts} part(s), {} characters; whitespace or quotes around the token are a common cause)",
                 token.chars().count()
             ),
         ))

@@ -184,29 +184,26 @@ pub fn build_assume_role_request(input: &str) -> String {
 }
 
 /// The same, with the input's members already typed: what `pkg/core.js` calls when each has its
-/// type (every request the sidecar and the client send). The strings come as one UTF-8 buffer,
-/// NUL-separated in the order of [`FIELDS`], bit `i` of `present` set when field `i` was given:
-/// one copy across the boundary instead of one per string (wasm-bindgen copies an ASCII string
-/// with a JavaScript loop per character; `TextEncoder` is native). A buffer that is not ten fields (a NUL inside one) answers `""`, and
-/// `core.js` sends the input through JSON, where the core names the field.
+/// type (every request the sidecar and the client send). The strings come as one buffer: the
+/// UTF-8 length of each of the ten [`FIELDS`] (little-endian `u32`), then their bytes, bit `i` of
+/// `present` set when field `i` was given. One copy across the boundary instead of one per string
+/// (wasm-bindgen copies an ASCII string with a JavaScript loop per character; `TextEncoder` is
+/// native), and the lengths spare the core a search for separators through the token. A buffer
+/// that does not hold its lengths answers `""` (`core.js` then sends the input as JSON).
 #[wasm_bindgen(js_name = buildAssumeRoleRequestFrom)]
 pub fn build_assume_role_request_from(fields: &[u8], present: u32, now: f64, use_fips: bool) -> String {
-    let text = match std::str::from_utf8(fields) {
-        Ok(text) => text,
-        Err(e) => {
-            // The field holding the first invalid byte: as many NULs precede it.
-            let field = fields.get(..e.valid_up_to()).unwrap_or_default().iter().filter(|b| **b == 0).count();
-            return FIELDS.get(field).map_or_else(String::new, |name| error_text(&Error::input(*name, "must be UTF-8 text")));
-        }
-    };
-    // Split as text, not bytes: `str::split` finds each NUL with a word-at-a-time search.
+    let Some((lengths, mut rest)) = fields.split_at_checked(4 * FIELDS.len()) else { return String::new() };
     let mut parts = [""; FIELDS.len()];
-    let mut split = text.split('\0');
-    for part in &mut parts {
-        let Some(field) = split.next() else { return String::new() };
-        *part = field;
+    for ((part, length), name) in parts.iter_mut().zip(lengths.chunks_exact(4)).zip(FIELDS) {
+        let length = <[u8; 4]>::try_from(length).map_or(usize::MAX, |b| u32::from_le_bytes(b) as usize);
+        let Some((bytes, tail)) = rest.split_at_checked(length) else { return String::new() };
+        match std::str::from_utf8(bytes) {
+            Ok(text) => *part = text,
+            Err(_) => return error_text(&Error::input(name, "must be UTF-8 text")),
+        }
+        rest = tail;
     }
-    if split.next().is_some() {
+    if !rest.is_empty() {
         return String::new();
     }
     let field = |i: usize| (present & (1 << i) != 0).then(|| parts[i].to_string());

@@ -73,22 +73,31 @@ test('a 200 read after the wasm memory grew: the places the core leaves are read
   assert.equal(before.credentials.accessKeyId, v.botocore.parsed.credentials.accessKeyId);
 });
 
-test('the typed request export: ten NUL-separated UTF-8 fields, a bad byte named by its field', async () => {
-  // pkg/core.js always sends valid UTF-8; the export's own contract is held here, on a second
-  // instance of the module (src/wasm.rs `buildAssumeRoleRequestFrom`).
+test('the typed request export: ten lengths, then the UTF-8 fields; a bad byte named by its field', async () => {
+  // pkg/core.js always sends a well-formed buffer; the export's own contract is held here, on a
+  // second instance of the module (src/wasm.rs `buildAssumeRoleRequestFrom`).
   const glue = await import('../../pkg/wasm/eks_auth_wasm.js');
   glue.initSync({ module: readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
   const v = requestVectors.vectors[0].input;
   const strings = [v.clusterName, v.token, v.region, v.accessKeyId, v.secretAccessKey, '', '', '', '', ''];
-  const bytes = (parts) => new TextEncoder().encode(parts.join('\0'));
+  const bytes = (parts, lengths = parts.map((p) => new TextEncoder().encode(p).length)) => {
+    const header = new Uint8Array(4 * lengths.length);
+    lengths.forEach((n, i) => new DataView(header.buffer).setUint32(4 * i, n, true));
+    return new Uint8Array([...header, ...new TextEncoder().encode(parts.join(''))]);
+  };
   const build = (fields) => glue.buildAssumeRoleRequestFrom(fields, 0b11111, v.time.epochMillis, false);
-  assert.match(build(bytes(strings)), /^POST https:\/\//);
-  assert.equal(build(bytes(strings.slice(0, 9))), '', 'nine fields: sent through JSON instead');
-  assert.equal(build(bytes([...strings, ''])), '', 'eleven fields: sent through JSON instead');
+  const request = build(bytes(strings));
+  assert.match(request, /^POST https:\/\//);
+  const { headers } = core.buildAssumeRoleRequest({ ...inputOf(requestVectors.vectors[0]), credentials: { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey } });
+  assert.ok(request.includes(`\nauthorization: ${headers.authorization}\n`), 'signed as through core.js');
+  assert.equal(build(bytes(strings).subarray(0, 39)), '', 'shorter than the ten lengths');
+  assert.equal(build(bytes(strings).subarray(0, 100)), '', 'shorter than its lengths say');
+  assert.equal(build(new Uint8Array([...bytes(strings), 120])), '', 'a byte past the last field');
   const invalid = bytes(strings);
-  const region = invalid.indexOf(0, invalid.indexOf(0) + 1) + 1; // the third field's first byte
-  invalid[region] = 0xff;
-  assert.deepEqual(JSON.parse(build(invalid)).error.field, 'region');
+  invalid[40 + v.clusterName.length + v.token.length] = 0xff; // the region's first byte
+  assert.equal(JSON.parse(build(invalid)).error.field, 'region');
+  // A NUL is text like any other: the token's own rule refuses it.
+  assert.equal(JSON.parse(build(bytes(strings.map((s, i) => (i === 1 ? `${s}\0` : s))))).error.field, 'token');
 });
 
 test('now as a Date gives the same request as epoch milliseconds', () => {
