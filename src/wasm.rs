@@ -8,7 +8,7 @@
 //! `EksAuthError` for an `error` answer. Inputs are read here, naming the property at fault.
 //!
 //! The two calls on every exchange pass typed values: `buildAssumeRoleRequestFrom` (the strings as
-//! one NUL-joined buffer, the request back as HTTP message text; beside a JSON form, taken when
+//! one buffer after their lengths, the request back as HTTP message text; beside a JSON form, taken when
 //! the input lacks its types) and `readAssumeRoleResult` (a 2xx body; where its members lie in
 //! it, left in the module's memory; beside `readAssumeRoleResponse`, which takes the headers and
 //! answers JSON, for errors and rare bodies). Their errors are the same JSON answers.
