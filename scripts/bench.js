@@ -122,7 +122,10 @@ async function interleaved(fns, { rounds = opts.quick ? 8 : 30, perRound = 200, 
     for (let i = 0; i < warmup || performance.now() < until; i++) await fns[n]();
   }
   for (let r = 0; r < rounds; r++) {
-    for (const n of names) {
+    // Each round starts with the next function: in a fixed order the one timed after another ran
+    // ~5% faster (A/B of one build against itself).
+    for (let j = 0; j < names.length; j++) {
+      const n = names[(j + r) % names.length];
       const fn = fns[n];
       for (let i = 0; i < perRound; i++) {
         const t = process.hrtime.bigint();
