@@ -106,13 +106,15 @@ function bundleNodeEntry() {
     `--outfile=${join(root, 'pkg', 'node.js')}`, `--metafile=${BUNDLE_META}`]);
 }
 
-/** `wasm` without `multivalue` in its `target_features` section. Rust's std is built with the
- * feature, and wasm-bindgen, finding it there, returns each string as two values rather than
- * through memory. V8 (Node 20) compiles a JavaScript-to-wasm wrapper for every export signature
- * with two results, with its optimizing compiler, as the module is compiled; single results take
- * its generic wrapper. Three such signatures were ~0.9 ms of every cold start (2.6 → 1.75 ms to
- * compile the module, fresh processes A/B). */
-function withoutMultivalue(wasm) {
+/** `wasm` without `multivalue` and `reference-types` in its `target_features` section. Rust's
+ * std declares both, and wasm-bindgen, finding them there, returns each string as two values and
+ * keeps JavaScript values in a wasm table it fills through an import. V8 (Node 20) compiles, with
+ * its optimizing compiler and as the module is compiled, a JavaScript-to-wasm wrapper for each
+ * export signature with two results and a wasm-to-JavaScript wrapper for each import; single
+ * results share a generic wrapper. Three signatures and the import cost ~1.4 ms of every cold
+ * start (2.6 → 1.3 ms to compile the module, fresh processes A/B); strings now return through
+ * memory, and no JavaScript value crosses, so the module imports nothing. */
+function withoutWrapperFeatures(wasm) {
   const leb = (at) => {
     let value = 0;
     let shift = 0;
@@ -144,7 +146,8 @@ function withoutMultivalue(wasm) {
       const kept = [];
       for (; count > 0; count--) {
         const [length, text] = leb(entry + 1);
-        if (wasm.subarray(text, text + length).toString() !== 'multivalue') kept.push(wasm.subarray(entry, text + length));
+        const feature = wasm.subarray(text, text + length).toString();
+        if (feature !== 'multivalue' && feature !== 'reference-types') kept.push(wasm.subarray(entry, text + length));
         entry = text + length;
       }
       const body = Buffer.concat([wasm.subarray(payload, name + nameLength), Buffer.from(uleb(kept.length)), ...kept]);
@@ -164,7 +167,7 @@ function buildModule({ name, features, targetDir }, version) {
   const finalWasm = join(outDir, `${name}_bg.wasm`);
   const stamp = join(targetDir, `${name}.built`);
   // What the outputs were made with: another CLI version or other wasm-opt flags rebuild them.
-  const recipe = `${version} without multivalue ${WASM_OPT.join(' ')}`;
+  const recipe = `${version} without multivalue, reference-types ${WASM_OPT.join(' ')}`;
   if (newer(stamp, cargoWasm) && newer(finalWasm, cargoWasm) && existsSync(stamp) && readFileSync(stamp, 'utf8') === recipe) {
     log(`pkg/wasm/${name} is up to date`);
     return;
@@ -173,7 +176,7 @@ function buildModule({ name, features, targetDir }, version) {
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   const input = join(tmp, 'input.wasm');
-  writeFileSync(input, withoutMultivalue(readFileSync(cargoWasm)));
+  writeFileSync(input, withoutWrapperFeatures(readFileSync(cargoWasm)));
   log(`wasm-bindgen ${version} --target web`);
   run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', name, input]);
   rmSync(input);

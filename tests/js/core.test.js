@@ -100,6 +100,53 @@ test('the typed request export: ten lengths, then the UTF-8 fields; a bad byte n
   assert.equal(JSON.parse(build(bytes(strings.map((s, i) => (i === 1 ? `${s}\0` : s))))).error.field, 'token');
 });
 
+test('cold start: the module imports nothing and no export returns two values', () => {
+  // V8 (Node 20) compiles a wrapper with its optimizing compiler, while the module compiles, for
+  // each import and each export signature with two results: ~1.4 ms of every cold start when
+  // wasm-bindgen used them (scripts/build.js \`withoutWrapperFeatures\`).
+  const bytes = readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url));
+  assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(bytes)), []);
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return value;
+    }
+  };
+  const results = []; // per type: how many results
+  const functionTypes = [];
+  const exported = [];
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const end = leb() + at;
+    if (id === 1) {
+      for (let n = leb(); n > 0; n--) {
+        at++; // 0x60: a function type
+        const parameters = leb(); // their types follow, a byte each (numbers and vectors)
+        at += parameters;
+        const count = leb();
+        results.push(count);
+        at += count;
+      }
+    } else if (id === 3) {
+      for (let n = leb(); n > 0; n--) functionTypes.push(leb());
+    } else if (id === 7) {
+      for (let n = leb(); n > 0; n--) {
+        const name = bytes.subarray(at + 1, at + 1 + bytes[at]).toString(); // names here are short
+        at += 1 + bytes[at];
+        const kind = bytes[at++];
+        const index = leb();
+        if (kind === 0) exported.push([name, index]);
+      }
+    }
+    at = end;
+  }
+  assert.ok(exported.length > 10, 'the exports were read');
+  for (const [name, index] of exported) assert.ok(results[functionTypes[index]] <= 1, `${name} returns ${results[functionTypes[index]]} values`);
+});
+
 test('now as a Date gives the same request as epoch milliseconds', () => {
   const v = requestVectors.vectors[0];
   const a = core.buildAssumeRoleRequest(inputOf(v));
