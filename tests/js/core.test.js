@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as core from 'eks-auth-wasm';
+import { readLeb, wasmSections } from '../../scripts/build.js';
 
 const load = (name) => JSON.parse(readFileSync(new URL(`../data/eks-auth/${name}`, import.meta.url), 'utf8'));
 const requestVectors = load('request-vectors.json');
@@ -106,21 +107,17 @@ test('cold start: the module imports nothing and no export returns two values', 
   // wasm-bindgen used them (scripts/build.js \`withoutWrapperFeatures\`).
   const bytes = readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url));
   assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(bytes)), []);
-  let at = 8;
+  let at;
   const leb = () => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const byte = bytes[at++];
-      value += (byte & 0x7f) * 2 ** shift;
-      if (!(byte & 0x80)) return value;
-    }
+    const [value, next] = readLeb(bytes, at);
+    at = next;
+    return value;
   };
   const results = []; // per type: how many results
   const functionTypes = [];
   const exported = [];
-  while (at < bytes.length) {
-    const id = bytes[at++];
-    const end = leb() + at;
+  for (const { id, payload } of wasmSections(bytes)) {
+    at = payload;
     if (id === 1) {
       for (let n = leb(); n > 0; n--) {
         at++; // 0x60: a function type
@@ -134,14 +131,14 @@ test('cold start: the module imports nothing and no export returns two values', 
       for (let n = leb(); n > 0; n--) functionTypes.push(leb());
     } else if (id === 7) {
       for (let n = leb(); n > 0; n--) {
-        const name = bytes.subarray(at + 1, at + 1 + bytes[at]).toString(); // names here are short
-        at += 1 + bytes[at];
+        const length = leb();
+        const name = bytes.subarray(at, at + length).toString();
+        at += length;
         const kind = bytes[at++];
         const index = leb();
         if (kind === 0) exported.push([name, index]);
       }
     }
-    at = end;
   }
   assert.ok(exported.length > 10, 'the exports were read');
   for (const [name, index] of exported) assert.ok(results[functionTypes[index]] <= 1, `${name} returns ${results[functionTypes[index]]} values`);
