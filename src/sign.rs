@@ -293,8 +293,8 @@ const EXCLUDED: &[&str] = &["authorization", "user-agent", "x-amzn-trace-id", "t
 
 /// A header value as SigV4 canonicalizes it: trimmed, inner runs of whitespace as one space.
 fn trim_header_value(value: &str) -> Cow<'_, str> {
-    // Most values hold no space or control character at all: one pass without branches says so.
-    if value.bytes().fold(true, |plain, b| plain & (b > b' ')) {
+    // Most values are visible ASCII, without a space: nothing to trim.
+    if validate::visible_ascii(value) {
         return Cow::Borrowed(value);
     }
     let plain = !value.starts_with(' ')
