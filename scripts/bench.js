@@ -5,7 +5,7 @@
 //
 // The request: POST AssumeRoleForPodIdentity, a 1 KB token, a session token, signed headers
 // content-type;host;x-amz-date;x-amz-security-token for every signer. Timings are medians of
-// per-call times, taken in interleaved rounds (ours, then each peer, again and again) so that
+// per-call times, taken in interleaved rounds (each round starting with the next of them) so that
 // machine load falls on all of them alike: read the ratios, not the absolute microseconds.
 import './built.js';
 import { spawnSync } from 'node:child_process';
