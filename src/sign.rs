@@ -219,7 +219,10 @@ const UNRESERVED_AND_SLASH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/
 
 fn canonical_path<'p>(path: &'p str, params: &SigningParams<'_>) -> Cow<'p, str> {
     // Both steps leave a path of unreserved characters in plain segments as it is (every EKS Auth
-    // path): it is used as given, without the four copies the steps make.
+    // path): it is used as given, without the four copies the steps make. The characters are those
+    // `UNRESERVED_AND_SLASH` leaves unencoded, written out: `Cow::from` of the encoder would say the
+    // same with one source, but puts the encoder on the signing path (+152 B gzip, no faster). The
+    // unit test below holds this path to the two steps.
     if path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')) && plain_segments(path) {
         return Cow::Borrowed(path);
     }
