@@ -473,36 +473,54 @@ fn pow10(mut e: i32) -> f64 {
 }
 
 /// Appends `s` as a JSON string, escaped as `JSON.stringify` does.
-#[inline(never)]
 pub fn write_str(out: &mut String, s: &str) {
+    write_escaped(out, s, false);
+}
+
+/// Appends `s` as a JSON string as Python's `json.dumps` writes it (botocore's request bodies):
+/// as [`write_str`], and every character outside printable ASCII as `\uXXXX`.
+pub fn write_ascii_str(out: &mut String, s: &str) {
+    write_escaped(out, s, true);
+}
+
+/// The one JSON string writer: runs of plain characters (all of a token) are copied whole, since
+/// a request's token and a response's credentials go through here.
+#[inline(never)]
+fn write_escaped(out: &mut String, s: &str, ascii: bool) {
     out.reserve(s.len() + 2);
     out.push('"');
-    let mut run = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape: &str = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
+    let mut rest = s;
+    loop {
+        // Ends at an ASCII byte or, with `ascii`, a lead byte: always a character boundary.
+        let plain = plain_run_end(rest.as_bytes(), 0, ascii);
+        let (run, tail) = rest.split_at_checked(plain).unwrap_or((rest, ""));
+        out.push_str(run);
+        let mut chars = tail.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
+        let escape = match c {
+            '"' => "\\\"",
+            '\\' => "\\\\",
+            '\n' => "\\n",
+            '\r' => "\\r",
+            '\t' => "\\t",
+            '\u{8}' => "\\b",
+            '\u{c}' => "\\f",
+            _ => "",
         };
-        // `get`, not indexing: as in `Parser::slice`.
-        out.push_str(s.get(run..i).unwrap_or_default());
         if escape.is_empty() {
+            // `\u` and lowercase hex per UTF-16 unit, as both `JSON.stringify` and Python write it.
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            for unit in c.encode_utf16(&mut [0u16; 2]) {
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    out.push(char::from(HEX[usize::from((*unit >> shift) & 0xf)]));
+                }
+            }
         } else {
             out.push_str(escape);
         }
-        run = i + 1;
     }
-    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 

@@ -143,52 +143,11 @@ impl AssumeRoleRequest {
                 body.push('"');
                 body.push_str(name);
                 body.push_str("\": ");
-                push_python_json_string(&mut body, value);
+                crate::json::write_ascii_str(&mut body, value);
             }
         }
         body.push('}');
         body
-    }
-}
-
-/// Python `json.dumps(ensure_ascii=True)` string escaping. Runs of printable ASCII (all of a
-/// token) are copied whole: this is on the path of every signed request.
-fn push_python_json_string(out: &mut String, value: &str) {
-    out.reserve(value.len() + 2);
-    out.push('"');
-    let mut rest = value;
-    while !rest.is_empty() {
-        let plain = crate::json::plain_run_end(rest.as_bytes(), 0, true);
-        let (run, tail) = rest.split_at_checked(plain).unwrap_or((rest, ""));
-        out.push_str(run);
-        let mut chars = tail.chars();
-        let Some(c) = chars.next() else { break };
-        rest = chars.as_str();
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    push_unicode_escape(out, *unit);
-                }
-            }
-        }
-    }
-    out.push('"');
-}
-
-/// `\uXXXX` with lowercase hex, as Python writes it.
-fn push_unicode_escape(out: &mut String, unit: u16) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push_str("\\u");
-    for shift in [12, 8, 4, 0] {
-        out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
     }
 }
 
@@ -246,7 +205,7 @@ mod tests {
     #[test]
     fn python_escaping() {
         let mut s = String::new();
-        push_python_json_string(&mut s, "nœud-été \"q\" \\ \n \u{1f600} \u{7f}");
+        crate::json::write_ascii_str(&mut s, "nœud-été \"q\" \\ \n \u{1f600} \u{7f}");
         assert_eq!(s, "\"n\\u0153ud-\\u00e9t\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00 \\u007f\"");
     }
 }
