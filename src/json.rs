@@ -849,4 +849,11 @@ mod tests {
         ObjectWriter::new(&mut out).str("a", "x").opt_str("b", None).num("c", 2.0).bool("d", true).with("e", |o| vec![1.0, 2.0].write_json(o)).finish();
         assert_eq!(out, r#"{"a":"x","c":2,"d":true,"e":[1,2]}"#);
     }
+
+    #[test]
+    fn python_escaping() {
+        let mut s = String::new();
+        write_ascii_str(&mut s, "nœud-été \"q\" \\ \n \u{1f600} \u{7f}");
+        assert_eq!(s, "\"n\\u0153ud-\\u00e9t\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00 \\u007f\"");
+    }
 }

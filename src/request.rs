@@ -197,15 +197,3 @@ pub fn assume_role_signing_stages(input: &AssumeRoleRequest) -> Result<Option<Si
         _ => Ok(None),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn python_escaping() {
-        let mut s = String::new();
-        crate::json::write_ascii_str(&mut s, "nœud-été \"q\" \\ \n \u{1f600} \u{7f}");
-        assert_eq!(s, "\"n\\u0153ud-\\u00e9t\\u00e9 \\\"q\\\" \\\\ \\n \\ud83d\\ude00 \\u007f\"");
-    }
-}

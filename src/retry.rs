@@ -1,6 +1,8 @@
 //! Retry and clock decisions of AWS standard retry mode, as pure functions: the host supplies the
 //! random number and the clock, and does the waiting.
 
+use crate::time;
+
 /// Statuses standard retry mode sends again.
 pub fn is_retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
@@ -67,28 +69,35 @@ pub fn clock_skew_ms(now_ms: f64, date_header: Option<&str>, error_code: Option<
 /// (20240101T001000Z - 5 min.)": the stamp inside the parentheses, in epoch milliseconds.
 fn server_time_from_expired(message: &str) -> Option<f64> {
     let (_, inner) = message.rsplit_once('(')?;
-    let stamp = inner.split_whitespace().next()?;
-    let b = stamp.as_bytes();
-    // Text from the network: only an ASCII stamp may be sliced by byte offsets below.
-    if !stamp.is_ascii() || b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+    let b = inner.split_whitespace().next()?.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
-    let part = |from: usize, to: usize| stamp.get(from..to).unwrap_or_default();
-    let iso = format!("{}-{}-{}T{}:{}:{}Z", part(0, 4), part(4, 6), part(6, 8), part(9, 11), part(11, 13), part(13, 15));
-    crate::time::parse_iso8601(&iso).map(|s| s * 1000.0)
+    let num = |from: usize, to: usize| b.get(from..to).and_then(time::digits);
+    let secs = time::epoch_from_fields(num(0, 4)?, num(4, 6)?, num(6, 8)?, num(9, 11)?, num(11, 13)?, num(13, 15)?)?;
+    Some(secs as f64 * 1000.0)
 }
 
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) → epoch seconds.
 pub fn parse_http_date(value: &str) -> Option<f64> {
     let parts: Vec<&str> = value.split_whitespace().collect();
-    if parts.len() != 6 || parts[5] != "GMT" {
+    let &[_, day, month, year, clock, "GMT"] = parts.as_slice() else { return None };
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    let clock = clock.as_bytes();
+    if day.len() > 2 || year.len() != 4 || clock.len() != 8 || clock[2] != b':' || clock[5] != b':' {
         return None;
     }
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let month = MONTHS.iter().position(|m| *m == parts[2])? + 1;
-    let day: u32 = parts[1].parse().ok()?;
-    let iso = format!("{}-{month:02}-{day:02}T{}Z", parts[3], parts[4]);
-    crate::time::parse_iso8601(&iso)
+    let num = |b: &[u8], from: usize, to: usize| b.get(from..to).and_then(time::digits);
+    let secs = time::epoch_from_fields(
+        time::digits(year.as_bytes())?,
+        month as u32,
+        time::digits(day.as_bytes())?,
+        num(clock, 0, 2)?,
+        num(clock, 3, 5)?,
+        num(clock, 6, 8)?,
+    )?;
+    Some(secs as f64)
 }
 
 #[cfg(test)]
@@ -112,5 +121,14 @@ mod tests {
         let msg = "Signature expired: 20240101T000000Z is now earlier than 20240101T000500Z (20240101T001000Z - 5 min.)";
         assert_eq!(clock_skew_ms(now, None, Some("InvalidSignatureException"), Some(msg)), Some(600_000.0));
         assert_eq!(clock_skew_ms(now, Some("garbage"), None, None), None);
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777.0));
+        assert_eq!(parse_http_date("Thu, 29 Feb 2024 23:59:60 GMT"), Some(1_709_251_200.0));
+        for bad in ["", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 30 Feb 1994 08:49:37 GMT", "Sun, 006 Nov 1994 08:49:37 GMT", "Sun, +6 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 94 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37.5 GMT", "Sun, 06 Nov 1994 8:49:37 GMT"] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
     }
 }

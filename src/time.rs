@@ -89,30 +89,36 @@ fn split_micros(epoch_seconds: f64) -> (i64, u32) {
     (total.div_euclid(1_000_000), total.rem_euclid(1_000_000) as u32)
 }
 
+/// The value of a run of ASCII digits (1 to 9 of them), `None` for anything else. Written out
+/// rather than `str::parse`, which also takes a sign.
+pub(crate) fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || b.len() > 9 {
+        return None;
+    }
+    b.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+}
+
+/// Epoch seconds of a UTC calendar date and time, `None` when a field is out of range (a leap
+/// second, `60`, is taken). Every timestamp format read here ends in this.
+pub(crate) fn epoch_from_fields(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(i64::from(year), month) || hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    Some(days_from_civil(i64::from(year), month, day) * 86_400 + i64::from(hour * 3600 + minute * 60 + second))
+}
+
 /// Parses an ISO 8601 / RFC 3339 date-time (`2025-11-28T15:00:00Z`, `...T15:00:00.5+01:00`,
 /// a space instead of `T`, `z`, or no zone meaning UTC) into epoch seconds.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
     let b = s.trim().as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(r)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
-    };
-    let year = num(0..4)?;
+    let num = |r: std::ops::Range<usize>| b.get(r).and_then(digits);
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
-    let (month, day) = (num(5..7)?, num(8..10)?);
     if b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
         return None;
     }
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(i64::from(year), month) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
+    let secs = epoch_from_fields(num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?)?;
     let mut i = 19;
     let mut fraction = 0.0;
     if b.get(i) == Some(&b'.') {
@@ -136,9 +142,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         }
         _ => return None,
     };
-    let days = days_from_civil(i64::from(year), month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset;
-    Some(secs as f64 + fraction)
+    Some((secs - offset) as f64 + fraction)
 }
 
 fn days_in_month(year: i64, month: u32) -> u32 {
