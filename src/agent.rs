@@ -155,10 +155,7 @@ fn header_host(header: &str) -> Option<&str> {
 }
 
 fn is_ip_literal(host: &str) -> bool {
-    let v4 = {
-        let parts: Vec<&str> = host.split('.').collect();
-        parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok() && (p.len() == 1 || !p.starts_with('0')))
-    };
+    let v4 = crate::text::ipv4(host).is_some_and(|(_, leading_zero)| !leading_zero);
     v4 || (host.contains(':') && host.bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.'))
 }
 

@@ -140,7 +140,7 @@ fn parse_custom(endpoint: &str) -> Result<Endpoint, Error> {
     }
     let (host, port) = split_host_port(authority).ok_or_else(|| bad("has no valid host"))?;
     if let Some(port) = port {
-        if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u32>().map_or(true, |p| p == 0 || p > 65535) {
+        if !crate::text::digits(port.as_bytes()).is_some_and(|p| port.len() <= 5 && (1..=65535).contains(&p)) {
             return Err(bad("port must be a number from 1 to 65535"));
         }
     }
@@ -209,14 +209,8 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<&str>)> {
 
 /// Loopback as the SDKs' container-credentials rules name it: 127.0.0.0/8, `localhost`, `[::1]`.
 pub fn is_loopback(host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
-    if host == "localhost" || host == "[::1]" || host == "::1" {
-        return true;
-    }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets[0] == "127"
-        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.parse::<u8>().is_ok())
+    ["localhost", "[::1]", "::1"].iter().any(|h| h.eq_ignore_ascii_case(host))
+        || crate::text::ipv4(host).is_some_and(|(octets, _)| octets[0] == 127)
 }
 
 #[cfg(test)]

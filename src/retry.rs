@@ -73,7 +73,7 @@ fn server_time_from_expired(message: &str) -> Option<f64> {
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
-    let num = |from: usize, to: usize| b.get(from..to).and_then(time::digits);
+    let num = |from: usize, to: usize| b.get(from..to).and_then(crate::text::digits);
     let secs = time::epoch_from_fields(num(0, 4)?, num(4, 6)?, num(6, 8)?, num(9, 11)?, num(11, 13)?, num(13, 15)?)?;
     Some(secs as f64 * 1000.0)
 }
@@ -88,11 +88,11 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
     if day.len() > 2 || year.len() != 4 || clock.len() != 8 || clock[2] != b':' || clock[5] != b':' {
         return None;
     }
-    let num = |b: &[u8], from: usize, to: usize| b.get(from..to).and_then(time::digits);
+    let num = |b: &[u8], from: usize, to: usize| b.get(from..to).and_then(crate::text::digits);
     let secs = time::epoch_from_fields(
-        time::digits(year.as_bytes())?,
+        crate::text::digits(year.as_bytes())?,
         month as u32,
-        time::digits(day.as_bytes())?,
+        crate::text::digits(day.as_bytes())?,
         num(clock, 0, 2)?,
         num(clock, 3, 5)?,
         num(clock, 6, 8)?,

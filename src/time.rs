@@ -89,15 +89,6 @@ fn split_micros(epoch_seconds: f64) -> (i64, u32) {
     (total.div_euclid(1_000_000), total.rem_euclid(1_000_000) as u32)
 }
 
-/// The value of a run of ASCII digits (1 to 9 of them), `None` for anything else. Written out
-/// rather than `str::parse`, which also takes a sign.
-pub(crate) fn digits(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 9 {
-        return None;
-    }
-    b.iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
-}
-
 /// Epoch seconds of a UTC calendar date and time, `None` when a field is out of range (a leap
 /// second, `60`, is taken). Every timestamp format read here ends in this.
 pub(crate) fn epoch_from_fields(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<i64> {
@@ -111,7 +102,7 @@ pub(crate) fn epoch_from_fields(year: u32, month: u32, day: u32, hour: u32, minu
 /// a space instead of `T`, `z`, or no zone meaning UTC) into epoch seconds.
 pub fn parse_iso8601(s: &str) -> Option<f64> {
     let b = s.trim().as_bytes();
-    let num = |r: std::ops::Range<usize>| b.get(r).and_then(digits);
+    let num = |r: std::ops::Range<usize>| b.get(r).and_then(crate::text::digits);
     if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || !matches!(b.get(10), Some(b'T' | b't' | b' ')) {
         return None;
     }
