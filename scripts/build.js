@@ -62,12 +62,13 @@ const MODULES = [
 
 /** wasm-opt's flags. --low-memory-unused: Rust puts the 1 MiB stack first, growing down to
  * address 0, so the lowest KiB is never touched and constant offsets fold into loads and stores
- * (-0.4 KB gzip). --one-caller-inline-max-function-size=100: a function with one caller is
+ * (-0.4 KB gzip). --one-caller-inline-max-function-size=30: a function with one caller is
  * inlined into it only when small. V8 compiles a function's whole body on its first call, so a
  * rare path (a custom endpoint's parsing, an error's text) inlined into the signing path was
- * compiled at every cold start: the first request takes 4.3 rather than 5.0 ms, the module is
- * 0.6 KB smaller gzip, signing and reading as fast (A/B, `npm run bench`'s inputs). */
-const WASM_OPT = ['-O3', '--one-caller-inline-max-function-size=100', '--low-memory-unused', '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
+ * compiled at every cold start: with no limit the first request took 5.0 ms, at 100 4.3 ms and
+ * 0.6 KB less gzip; at 30 another 0.2 KB less, the first request, signing and reading as fast
+ * (A/B, `npm run bench`'s inputs; 0 to 20 are as small, 60 and over larger). */
+const WASM_OPT = ['-O3', '--one-caller-inline-max-function-size=30', '--low-memory-unused', '--enable-simd', '--enable-bulk-memory', '--enable-nontrapping-float-to-int',
   '--enable-sign-ext', '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue', '--strip-debug',
   '--strip-producers'];
 
