@@ -270,7 +270,7 @@ function rowsOf(f) {
     {
       // The rest of the RSS difference is native memory (malloc, young-generation pages first
       // touched), which the same traffic moves by MiB between two processes, caching or not.
-      figure: 'memory per cached token: whole RSS difference = committed heap + native (± native moving within one process)',
+      figure: 'memory per cached token: whole RSS difference = committed + native (± native within one process)',
       target: '(reference)',
       result: `${int(f.rssPerTokenBytes)} B = ${int(f.committedPerTokenBytes)} + ${int(f.rssPerTokenBytes - f.committedPerTokenBytes)} B (± ${int(f.nativeNoiseBytes / f.cachedTokens)} B)`,
       ok: null, // a reference: nothing to meet
