@@ -165,17 +165,53 @@ impl Error {
     }
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// What `Display` writes: the message with the field, the code or the status in front.
+    /// Written out rather than with `write!`: the JavaScript boundary sends it with every error,
+    /// and the formatting machinery's code for it weighed more than this.
+    pub fn text(&self) -> String {
         match self {
-            Error::InvalidInput { field, message } => write!(f, "invalid {field}: {message}"),
-            Error::InvalidConfiguration { message } => f.write_str(message),
-            Error::Service(e) => write!(f, "{}: {}", e.code, e.message),
+            Error::InvalidInput { field, message } => ["invalid ", field, ": ", message].concat(),
+            Error::InvalidConfiguration { message } => message.clone(),
+            Error::Service(e) => [e.code.as_str(), ": ", &e.message].concat(),
             Error::MalformedResponse { message, status, .. } => {
-                write!(f, "malformed response (HTTP {status}): {message}")
+                let mut text = String::from("malformed response (HTTP ");
+                crate::json::write_u64(&mut text, u64::from(*status));
+                text.push_str("): ");
+                text.push_str(message);
+                text
             }
         }
     }
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts() {
+        assert_eq!(Error::input("clusterName", "must not be empty").to_string(), "invalid clusterName: must not be empty");
+        assert_eq!(Error::configuration("Invalid Configuration: Missing Region").to_string(), "Invalid Configuration: Missing Region");
+        let malformed = Error::MalformedResponse { message: "body is not JSON".into(), status: 502, request_id: None };
+        assert_eq!(malformed.to_string(), "malformed response (HTTP 502): body is not JSON");
+        let service = Error::Service(ServiceError {
+            code: "AccessDeniedException".into(),
+            message: "no".into(),
+            status: 400,
+            request_id: None,
+            retryable: false,
+            irrecoverable: true,
+            fault: Fault::Client,
+        });
+        assert_eq!(service.to_string(), "AccessDeniedException: no");
+    }
+}

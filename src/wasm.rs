@@ -45,7 +45,7 @@ fn error_text(error: &Error) -> String {
     // beside it. Every other kind reads best with the field or rule in front.
     let message = match error {
         Error::Service(e) => e.message.clone(),
-        other => other.to_string(),
+        other => other.text(),
     };
     let mut out = String::with_capacity(message.len() + 128);
     out.push_str("{\"error\":");

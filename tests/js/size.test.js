@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 /** wasm + glue, gzip -9, in bytes, as measured at the last change of the budget, plus the margin. */
-const SIZE_BUDGET = 55_414 + 1024;
+const SIZE_BUDGET = 55_220 + 1024;
 /** Issue 7's target: where the budget is headed. */
 const TARGET = 40 * 1024;
 
