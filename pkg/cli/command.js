@@ -17,8 +17,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { release, type } from 'node:os';
-import jmespath from 'jmespath';
-import YAML from 'yaml';
 import {
   EksAuthClient,
   EksAuthError,
@@ -30,7 +28,7 @@ import {
 } from 'eks-auth-wasm';
 import { CliError, PROG, parseGlobalOptions, parseOperationOptions, splitGlobalOptions } from './args.js';
 import { DebugLog } from './debug.js';
-import { EXIT, formatError, formatOutput, invalidChoiceError, noRegionError, pyRepr } from './format.js';
+import { EXIT, formatError, formatOutput, invalidChoiceError, jmespath, noRegionError, pyRepr, yaml } from './format.js';
 import { commandHelp, formatCommandHelp, parameters } from './help.js';
 import { createTransport, networkErrorText, timeoutMs } from './http.js';
 import { Interrupted, answersToArgs, currentParameters, promptForParameters } from './prompt.js';
@@ -156,7 +154,7 @@ async function execute(command, argv, globals, profile, io, signal) {
   // Top-level values, as v2 resolves them before the command parses its own options.
   if (globals.query !== undefined) {
     try {
-      jmespath.compile(globals.query);
+      jmespath().compile(globals.query);
     } catch (e) {
       throw new CliError(`\nBad value for --query ${globals.query}: ${e.message}\n`, EXIT.usage, { kind: 'param' });
     }
@@ -394,7 +392,7 @@ function loadCliInput(op, env) {
   const text = Buffer.isBuffer(loaded) ? loaded.toString('utf8') : loaded;
   let value;
   try {
-    value = kind === 'json' ? JSON.parse(text) : YAML.parse(text);
+    value = kind === 'json' ? JSON.parse(text) : yaml().parse(text);
   } catch {
     throw new CliError(`\nError parsing parameter 'cli-input-${kind}': Invalid ${kind.toUpperCase()} received.\n`, EXIT.usage, { kind: 'param' });
   }

@@ -11,8 +11,17 @@
  * `errorhandler.py`, `argparser.py`), ruamel.yaml 0.17.21 (the newest version v2 allows) and
  * colorama 0.4.6, and checked against real AWS CLI runs (tests/data/eks-auth/cli-formats.json).
  */
-import jmespath from 'jmespath';
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
+import { createRequire } from 'node:module';
+
+// `--query` and the YAML formats are what few runs ask for, and loading their libraries took
+// ~80 ms of every run (`credential_process` runs at each SDK refresh): each loads on first use.
+const require = createRequire(import.meta.url);
+let jmespathLibrary;
+let yamlLibrary;
+/** The `jmespath` library, loaded on first use. */
+export const jmespath = () => (jmespathLibrary ??= require('jmespath'));
+/** The `yaml` library, loaded on first use. */
+export const yaml = () => (yamlLibrary ??= require('yaml'));
 
 /** The table title and the name in service error messages. */
 export const OPERATION = 'AssumeRoleForPodIdentity';
@@ -103,7 +112,7 @@ export function formatData(data, options = {}) {
   const { output = 'json', query, color = 'off', isTTY = false, terminalWidth } = options;
   if (!OUTPUT_CHOICES.includes(output)) throw new Error(`Unknown output type: ${output}`);
   if (!COLOR_CHOICES.includes(color)) throw new Error(`Unknown color option: ${color}`);
-  const result = query === undefined || query === null ? data : jmespath.search(data, query);
+  const result = query === undefined || query === null ? data : jmespath().search(data, query);
   switch (output) {
     case 'json':
       // Everything but `{}` (what an operation without output gives) is printed, null included.
@@ -738,7 +747,7 @@ function tableOutput(title, value, { colored, isTTY, width }) {
  */
 function yamlDump(value) {
   if (isScalar(value)) return `${value instanceof NaiveTimestamp ? JSON.stringify(value.iso) : jsonText(value, 0)}\n`;
-  const doc = new Document(null, { schema: 'failsafe', customTags: [RENDERED_TAG] });
+  const doc = new (yaml().Document)(null, { schema: 'failsafe', customTags: [RENDERED_TAG] });
   doc.contents = yamlNode(value);
   return doc.toString({ indent: 2, indentSeq: false, lineWidth: 0 });
 }
@@ -758,6 +767,7 @@ const RENDERED_TAG = {
 };
 
 function yamlNode(value) {
+  const { Pair, Scalar, YAMLMap, YAMLSeq } = yaml();
   if (Array.isArray(value)) {
     const seq = new YAMLSeq();
     seq.items = value.map(yamlNode);

@@ -5,10 +5,14 @@
  * CLI prints on stderr with exit code 255.
  */
 import { readFileSync } from 'node:fs';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { createRequire } from 'node:module';
 import { CliError } from './args.js';
 import { pyRepr } from './format.js';
 import { pythonInt } from './settings.js';
+
+// undici is loaded when a request is about to be sent: it took ~120 ms to load, which `--help`,
+// `--version` and a refused parameter need not pay.
+const require = createRequire(import.meta.url);
 
 /** botocore's `DEFAULT_TIMEOUT`, seconds, for both timeouts. */
 export const DEFAULT_TIMEOUT_SECONDS = 60;
@@ -45,8 +49,10 @@ export function agentOptions({ verifySsl = true, caBundle, connectTimeoutMs, rea
  * A `fetch` for `EksAuthClient` over its own connection pool. `base` (a test hook) replaces
  * undici's fetch and still receives the dispatcher. Close the returned `agent` when done.
  */
-export function createTransport(options, { base = undiciFetch, userAgent } = {}) {
-  const agent = new Agent(agentOptions(options));
+export function createTransport(options, { base, userAgent } = {}) {
+  const undici = require('undici');
+  const agent = new undici.Agent(agentOptions(options));
+  base ??= undici.fetch;
   const fetch = (url, init = {}) => base(url, {
     ...init,
     headers: userAgent ? { ...init.headers, 'user-agent': userAgent } : init.headers,

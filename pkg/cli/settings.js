@@ -8,8 +8,6 @@
  * environment variable, then the profile, then the default.
  */
 import { homedir } from 'node:os';
-import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { loadSharedConfigFiles } from '@smithy/core/config';
 import { CliError } from './args.js';
 import { noCredentialsError } from './format.js';
 
@@ -31,6 +29,9 @@ export async function loadProfile(env, explicitProfile) {
   const profile = explicitProfile ?? env.AWS_PROFILE ?? env.AWS_DEFAULT_PROFILE ?? 'default';
   // The AWS SDK's own reader of the shared files (`[profile x]` sections come back as `x`), the
   // same the credential providers use, so settings and credentials agree.
+  // Imported here and in `callerCredentials`, when first needed: `--help` and `--version` read no
+  // profile, and credentials from the environment need no provider (~50 ms to load).
+  const { loadSharedConfigFiles } = await import('@smithy/core/config');
   const files = await loadSharedConfigFiles({ filepath: credentialsFile, configFilepath: configFile, ignoreCache: true });
   const fromConfig = files.configFile[profile];
   const fromCredentials = files.credentialsFile[profile];
@@ -123,6 +124,7 @@ export async function callerCredentials({ env, profile, explicitProfile, signReq
     throw new CliError(`\nCredential process resolution detected an infinite loop, profile cycle: ${[...chain, profile.name].join(' -> ')}\n`, 253);
   }
   const files = { filepath: profile.credentialsFile, configFilepath: profile.configFile, ignoreCache: true };
+  const { fromIni, fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
   const provider = explicitProfile !== undefined
     ? fromIni({ profile: profile.name, ...files })
     : fromNodeProviderChain({ profile: profile.name, ...files });
