@@ -1098,3 +1098,45 @@ test('splitGlobalOptions: global options before the command move after it', () =
   assert.deepEqual(splitGlobalOptions(['--version']), { command: '--version', argv: [] });
   assert.deepEqual(splitGlobalOptions(['sidecar', '--port', '0']), { command: 'sidecar', argv: ['--port', '0'] });
 });
+
+test('the CLI loads its heavy libraries only when a run needs them', () => {
+  // Every module a run loads, into a file: ES modules through a resolve hook, CommonJS ones (which
+  // Node 20 loads without the hooks) from require's cache at exit.
+  const dir = mkdtempSync(join(tmpdir(), 'eks-auth-loads-'));
+  const hooks = `data:text/javascript,${encodeURIComponent(`import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(process.env.EKS_AUTH_TEST_LOADS, resolved.url + '\\n');
+  return resolved;
+}`)}`;
+  const preload = `data:text/javascript,${encodeURIComponent(`import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+register(${JSON.stringify(hooks)});
+process.on('exit', () => appendFileSync(process.env.EKS_AUTH_TEST_LOADS, Object.keys(createRequire(process.cwd() + '/').cache).join('\\n') + '\\n'));`)}`;
+  const loads = (args) => {
+    const file = join(dir, `${args.join('_').replace(/[^\w-]/g, '')}.txt`);
+    writeFileSync(file, '');
+    const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
+      env: { ...process.env, ...BASE_ENV, EKS_AUTH_TEST_LOADS: file }, encoding: 'utf8',
+    });
+    return { ...r, loaded: readFileSync(file, 'utf8') };
+  };
+  const HEAVY = /node_modules\/(undici|yaml|jmespath|@aws-sdk\/credential-providers|@smithy\/core)\//;
+  try {
+    const version = loads(['--version']);
+    assert.equal(version.stdout, `${versionLine()}\n`, version.stderr);
+    assert.match(version.loaded, /pkg\/cli\/command\.js/, 'the hook saw the CLI load');
+    assert.doesNotMatch(version.loaded, HEAVY);
+    // A refused parameter reads the profile first (the AWS CLI's order), and nothing more.
+    const refused = loads(['assume-role-for-pod-identity', '--region', REGION]);
+    assert.equal(refused.status, 252);
+    assert.doesNotMatch(refused.loaded, /node_modules\/(undici|yaml|jmespath|@aws-sdk\/credential-providers)\//);
+    // The check can fail: YAML output loads the yaml library.
+    const yaml = loads(['assume-role-for-pod-identity', '--generate-cli-skeleton', 'output', '--output', 'yaml', '--cluster-name', 'c', '--token', 'a.b.c', '--region', REGION]);
+    assert.equal(yaml.status, 0, yaml.stderr);
+    assert.match(yaml.loaded, /node_modules\/yaml\//);
+    assert.doesNotMatch(yaml.loaded, /node_modules\/(undici|jmespath)\//);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
