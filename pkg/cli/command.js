@@ -60,7 +60,7 @@ const REQUIRED = parameters.filter((p) => p.required).map((p) => p.name);
  * @param {NodeJS.ReadStream} [options.stdin] for the auto-prompt
  * @param {NodeJS.WritableStream} [options.stdout]
  * @param {NodeJS.WritableStream} [options.stderr]
- * @param {typeof fetch} [options.fetch] replaces undici's fetch (it still gets the dispatcher)
+ * @param {typeof fetch} [options.fetch] replaces the CLI's request (`pkg/cli/http.js` `send`)
  * @param {() => number} [options.now] clock, epoch ms
  * @param {(ms: number, signal?: AbortSignal) => Promise<void>} [options.sleep] retry wait (test hook)
  * @param {() => number} [options.random] retry jitter (test hook)

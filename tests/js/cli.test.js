@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { signingStages } from 'eks-auth-wasm';
 import { runCli, splitGlobalOptions, versionLine } from '../../pkg/cli/command.js';
-import { agentOptions, timeoutMs } from '../../pkg/cli/http.js';
+import { connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
 import { commandHelp, formatCommandHelp } from '../../pkg/cli/help.js';
 import { generateSkeleton } from '../../pkg/cli/skeleton.js';
 
@@ -709,7 +709,7 @@ describe('retries (AWS CLI v2: standard mode)', () => {
   });
 });
 
-describe('TLS and timeouts (undici)', () => {
+describe('TLS and timeouts', () => {
   let keyPem;
   let certPem;
   let proxy;
@@ -800,11 +800,11 @@ describe('TLS and timeouts (undici)', () => {
     }
   });
 
-  test('timeouts map onto undici: seconds, 0 = none, 60 s by default; not an integer is 255', async () => {
-    assert.deepEqual(agentOptions({ connectTimeoutMs: timeoutMs('0'), readTimeoutMs: timeoutMs('0') }),
-      { connect: { rejectUnauthorized: true, timeout: 0 }, headersTimeout: 0, bodyTimeout: 0 });
-    assert.deepEqual(agentOptions({ verifySsl: false, connectTimeoutMs: timeoutMs(undefined), readTimeoutMs: timeoutMs('7') }),
-      { connect: { rejectUnauthorized: false, timeout: 60000 }, headersTimeout: 7000, bodyTimeout: 7000 });
+  test('timeouts: seconds, 0 = none, 60 s by default; not an integer is 255', async () => {
+    assert.deepEqual(connectionOptions({ connectTimeoutMs: timeoutMs('0'), readTimeoutMs: timeoutMs('0') }),
+      { tls: { rejectUnauthorized: true }, connectTimeoutMs: 0, readTimeoutMs: 0 });
+    assert.deepEqual(connectionOptions({ verifySsl: false, connectTimeoutMs: timeoutMs(undefined), readTimeoutMs: timeoutMs('7') }),
+      { tls: { rejectUnauthorized: false }, connectTimeoutMs: 60000, readTimeoutMs: 7000 });
     const r = await cli([...target, '--cli-connect-timeout', 'soon']);
     assert.equal(r.code, 255);
     assert.equal(r.stderr, "\ninvalid literal for int() with base 10: 'soon'\n");
