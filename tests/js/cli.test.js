@@ -1099,7 +1099,7 @@ test('splitGlobalOptions: global options before the command move after it', () =
   assert.deepEqual(splitGlobalOptions(['sidecar', '--port', '0']), { command: 'sidecar', argv: ['--port', '0'] });
 });
 
-test('the CLI loads its heavy libraries only when a run needs them', () => {
+test('the CLI loads its heavy libraries only when a run needs them', async () => {
   // Every module a run loads, into a file: ES modules through a resolve hook, CommonJS ones (which
   // Node 20 loads without the hooks) from require's cache at exit.
   const dir = mkdtempSync(join(tmpdir(), 'eks-auth-loads-'));
@@ -1113,26 +1113,37 @@ export async function resolve(specifier, context, next) {
 import { appendFileSync } from 'node:fs';
 register(${JSON.stringify(hooks)});
 process.on('exit', () => appendFileSync(process.env.EKS_AUTH_TEST_LOADS, Object.keys(createRequire(process.cwd() + '/').cache).join('\\n') + '\\n'));`)}`;
-  const loads = (args) => {
-    const file = join(dir, `${args.join('_').replace(/[^\w-]/g, '')}.txt`);
+  let runs = 0;
+  // Spawned, not spawnSync: the emulator answers from this process.
+  const loads = (args) => new Promise((resolve) => {
+    const file = join(dir, `run-${runs += 1}.txt`);
     writeFileSync(file, '');
-    const r = spawnSync(process.execPath, ['--import', preload, BIN, ...args], {
-      env: { ...process.env, ...BASE_ENV, EKS_AUTH_TEST_LOADS: file }, encoding: 'utf8',
-    });
-    return { ...r, loaded: readFileSync(file, 'utf8') };
-  };
+    const child = spawn(process.execPath, ['--import', preload, BIN, ...args], { env: { ...process.env, ...BASE_ENV, EKS_AUTH_TEST_LOADS: file } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stdout, stderr, loaded: readFileSync(file, 'utf8') }));
+  });
   const HEAVY = /node_modules\/(undici|yaml|jmespath|@aws-sdk\/credential-providers|@smithy\/core)\//;
   try {
-    const version = loads(['--version']);
+    const version = await loads(['--version']);
     assert.equal(version.stdout, `${versionLine()}\n`, version.stderr);
     assert.match(version.loaded, /pkg\/cli\/command\.js/, 'the hook saw the CLI load');
     assert.doesNotMatch(version.loaded, HEAVY);
     // A refused parameter reads the profile first (the AWS CLI's order), and nothing more.
-    const refused = loads(['assume-role-for-pod-identity', '--region', REGION]);
+    const refused = await loads(['assume-role-for-pod-identity', '--region', REGION]);
     assert.equal(refused.status, 252);
     assert.doesNotMatch(refused.loaded, /node_modules\/(undici|yaml|jmespath|@aws-sdk\/credential-providers)\//);
+    // An exchange with keys in the environment: no credential provider, no query or YAML library,
+    // and Node's own http rather than undici (whose wasm parser kept the process alive at exit).
+    clearFaults();
+    const exchange = await loads(['credential-process', ...target]);
+    assert.equal(exchange.status, 0, exchange.stderr);
+    assert.equal(JSON.parse(exchange.stdout).Version, 1);
+    assert.doesNotMatch(exchange.loaded, /node_modules\/(undici|yaml|jmespath|@aws-sdk\/credential-providers)\//);
     // The check can fail: YAML output loads the yaml library.
-    const yaml = loads(['assume-role-for-pod-identity', '--generate-cli-skeleton', 'output', '--output', 'yaml', '--cluster-name', 'c', '--token', 'a.b.c', '--region', REGION]);
+    const yaml = await loads(['assume-role-for-pod-identity', '--generate-cli-skeleton', 'output', '--output', 'yaml', '--cluster-name', 'c', '--token', 'a.b.c', '--region', REGION]);
     assert.equal(yaml.status, 0, yaml.stderr);
     assert.match(yaml.loaded, /node_modules\/yaml\//);
     assert.doesNotMatch(yaml.loaded, /node_modules\/(undici|jmespath)\//);
