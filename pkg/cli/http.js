@@ -84,13 +84,14 @@ class Answer {
  */
 function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
   return new Promise((resolve, reject) => {
+    const { signal } = init;
+    if (signal?.aborted) return reject(signal.reason);
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     const headers = { ...init.headers };
     // As fetch sends a body it knows whole: with its length, not in chunks.
     if (init.body !== undefined && init.body !== null) headers['content-length'] = Buffer.byteLength(init.body);
     const request = (secure ? https : http).request(target, { method: init.method ?? 'GET', headers, agent: agents[target.protocol] });
-    const { signal } = init;
     let stream = request; // what a timeout or the signal ends: the request, then the response
     let timer;
     const settle = (error, answer) => {
@@ -105,10 +106,6 @@ function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
     };
     const reading = () => arm(readTimeoutMs, 'ReadTimeout', 'no answer within the read timeout');
     const onAbort = () => stream.destroy(signal.reason);
-    if (signal?.aborted) {
-      request.destroy();
-      return settle(signal.reason);
-    }
     signal?.addEventListener('abort', onAbort, { once: true });
     request.on('error', (error) => settle(error));
     request.on('socket', (socket) => {
