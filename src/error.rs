@@ -163,9 +163,7 @@ impl Error {
             _ => Fault::Client,
         }
     }
-}
 
-impl Error {
     /// What `Display` writes: the message with the field, the code or the status in front.
     /// Written out rather than with `write!`: the JavaScript boundary sends it with every error,
     /// and the formatting machinery's code for it weighed more than this.

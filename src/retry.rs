@@ -1,6 +1,7 @@
 //! Retry and clock decisions of AWS standard retry mode, as pure functions: the host supplies the
 //! random number and the clock, and does the waiting.
 
+use crate::text::digits;
 use crate::time;
 
 /// Statuses standard retry mode sends again.
@@ -73,7 +74,7 @@ fn server_time_from_expired(message: &str) -> Option<f64> {
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
     }
-    let num = |from: usize, to: usize| b.get(from..to).and_then(crate::text::digits);
+    let num = |from: usize, to: usize| b.get(from..to).and_then(digits);
     let secs = time::epoch_from_fields(num(0, 4)?, num(4, 6)?, num(6, 8)?, num(9, 11)?, num(11, 13)?, num(13, 15)?)?;
     Some(secs as f64 * 1000.0)
 }
@@ -88,11 +89,11 @@ pub fn parse_http_date(value: &str) -> Option<f64> {
     if day.len() > 2 || year.len() != 4 || clock.len() != 8 || clock[2] != b':' || clock[5] != b':' {
         return None;
     }
-    let num = |b: &[u8], from: usize, to: usize| b.get(from..to).and_then(crate::text::digits);
+    let num = |b: &[u8], from: usize, to: usize| b.get(from..to).and_then(digits);
     let secs = time::epoch_from_fields(
-        crate::text::digits(year.as_bytes())?,
+        digits(year.as_bytes())?,
         month as u32,
-        crate::text::digits(day.as_bytes())?,
+        digits(day.as_bytes())?,
         num(clock, 0, 2)?,
         num(clock, 3, 5)?,
         num(clock, 6, 8)?,
