@@ -30,7 +30,8 @@ import { CliError, PROG, parseGlobalOptions, parseOperationOptions, splitGlobalO
 import { DebugLog } from './debug.js';
 import { EXIT, formatError, formatOutput, invalidChoiceError, jmespath, noRegionError, pyRepr, yaml } from './format.js';
 import { commandHelp, formatCommandHelp, parameters } from './help.js';
-import { createTransport, networkErrorText, timeoutMs } from './http.js';
+import { createTransport } from '../transport.js';
+import { connectionOptions, networkErrorText, timeoutMs } from './http.js';
 import { Interrupted, answersToArgs, currentParameters, promptForParameters } from './prompt.js';
 import { autoPromptMode, callerCredentials, checkProfile, expandPath, loadProfile, resolveRegion, retrySettings } from './settings.js';
 import { generateSkeleton } from './skeleton.js';
@@ -60,7 +61,7 @@ const REQUIRED = parameters.filter((p) => p.required).map((p) => p.name);
  * @param {NodeJS.ReadStream} [options.stdin] for the auto-prompt
  * @param {NodeJS.WritableStream} [options.stdout]
  * @param {NodeJS.WritableStream} [options.stderr]
- * @param {typeof fetch} [options.fetch] replaces the CLI's request (`pkg/cli/http.js` `send`)
+ * @param {typeof fetch} [options.fetch] replaces the CLI's request (`pkg/transport.js`)
  * @param {() => number} [options.now] clock, epoch ms
  * @param {(ms: number, signal?: AbortSignal) => Promise<void>} [options.sleep] retry wait (test hook)
  * @param {() => number} [options.random] retry jitter (test hook)
@@ -250,7 +251,7 @@ async function execute(command, argv, globals, profile, io, signal) {
  * @returns {Promise<object>} the parsed response
  */
 async function exchange({ members, endpointParams, url, credentials, retry, connection, io, debug, signal }) {
-  const transport = createTransport(connection, { base: io.fetch, userAgent: versionLine() });
+  const transport = createTransport(connectionOptions(connection), { base: io.fetch, userAgent: versionLine() });
   let lastUrl = url;
   const warned = new Set();
   const fetch = async (requestUrl, init) => {

@@ -259,12 +259,26 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     region: settings.options.region ?? null,
     endpoint: settings.options.endpoint ?? null,
   });
+  if (io.credentials === undefined) warmCredentials(credentials, log);
 
   const reason = await waitForStop(io.signal);
   log({ level: 'info', msg: 'draining', signal: reason });
   await sidecar.close();
   log({ level: 'info', msg: 'stopped' });
   return 0;
+}
+
+/**
+ * Asks the default chain for the caller's credentials once, in the background: it loads its
+ * providers then (~20 ms) rather than in the first pod's request, keeps what it finds (until near
+ * its expiry), and says now whether it found any. A miss is a warning, not a failure: each request
+ * asks the chain again. Logged by error name only, as the handler logs errors.
+ */
+function warmCredentials(credentials, log) {
+  Promise.resolve().then(credentials).then(
+    () => log({ level: 'info', msg: 'caller credentials found (AWS default chain)' }),
+    (error) => log({ level: 'warn', msg: 'no caller credentials yet (AWS default chain): each request asks again', code: error?.name ?? 'Error' }),
+  );
 }
 
 /**

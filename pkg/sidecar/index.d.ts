@@ -121,6 +121,8 @@ export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   /** Upstream attempts (default 3) and per-attempt timeout in ms (default 5000) of the made client. */
   maxAttempts?: number;
   timeoutMs?: number;
+  /** The made client's requests to EKS Auth. Default: Node's `http`/`https` (`pkg/transport.js`),
+   * not the global `fetch`, whose undici Node loads at the first call. */
   fetch?: typeof fetch;
   /** Credentials port, on every host. Default 2706; 0 = a free port (the first host picks it). */
   port?: number;

@@ -4,5 +4,5 @@ import { runSidecarCli } from './cli.js';
 
 const code = await runSidecarCli(process.argv.slice(2));
 process.exitCode = code;
-// Connections to EKS Auth kept alive by fetch must not hold the exit back after a drain.
+// Nothing left open (a kept-alive connection to EKS Auth still closing) may hold the exit back after a drain.
 setTimeout(() => process.exit(code), 2_000).unref();

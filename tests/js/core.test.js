@@ -336,6 +336,14 @@ test('malformed input of every field: EksAuthError naming the field', () => {
   for (const headers of [5, [['x-amzn-RequestId']], [['x-amzn-RequestId', {}]], [5], [['a', 'b'], null]]) {
     assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers, body: '{}' }), { code: 'InvalidInput', field: 'headers' }, JSON.stringify(headers));
   }
+  // Well-formed headers of every shape read a 2xx alike (an object, fetch's Headers, pairs); an
+  // object with a value that is not text is refused as such pairs are.
+  const ok = JSON.stringify({ credentials: { accessKeyId: 'A', secretAccessKey: 'S', sessionToken: 'T', expiration: 1764342000 } });
+  const bare = core.parseAssumeRoleResponse({ status: 200, body: ok });
+  for (const headers of [{ 'x-amzn-requestid': 'r-1', 'content-length': 9 }, new Headers({ 'x-amzn-requestid': 'r-1' }), [['x-amzn-requestid', 'r-1']]]) {
+    assert.deepEqual(core.parseAssumeRoleResponse({ status: 200, headers, body: ok }), bare);
+  }
+  assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers: { 'x-amzn-requestid': {} }, body: ok }), { code: 'InvalidInput', field: 'headers' });
   assert.throws(() => core.parseAssumeRoleResponse({ status: 200, headers: {}, body: 5 }), { code: 'InvalidInput', field: 'body' });
 });
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { generateKeyPairSync } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -831,8 +831,14 @@ describe('CLI', () => {
   test('child process: starts, answers /healthz and credentials, exits 0 on SIGTERM', async (t) => {
     const emulator = await startEmulator({ associations: ASSOCIATIONS, signingKey: SIGNING_KEY });
     t.after(() => emulator.close());
+    // Node's internal modules the child loaded, written at its exit.
+    const dir = await mkdtemp(join(tmpdir(), 'sidecar-loads-'));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const loadsFile = join(dir, 'loads.txt');
+    const preload = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs';
+process.on('exit', () => writeFileSync(${JSON.stringify(loadsFile)}, process.moduleLoadList.join('\\n')));`)}`;
     const child = spawn(process.execPath, [
-      MAIN, '--cluster-name', CLUSTER, '--endpoint', emulator.endpoint,
+      '--import', preload, MAIN, '--cluster-name', CLUSTER, '--endpoint', emulator.endpoint,
       '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1',
     ], {
       env: {
@@ -856,6 +862,9 @@ describe('CLI', () => {
     const listening = await waitForLine(() => stderr, (r) => r.msg === 'listening');
     assert.equal(listening.level, 'info');
     assert.match(listening.url, /^http:\/\/127\.0\.0\.1:\d+\/v1\/credentials$/);
+    // The default chain is asked once at start, so that the first pod does not wait for it.
+    const found = await waitForLine(() => stderr, (r) => r.msg.startsWith('caller credentials found'));
+    assert.equal(found.level, 'info');
     const healthz = await fetch(`${listening.probeUrl}/healthz`);
     assert.equal(healthz.status, 200);
     const token = await emulator.mintToken({ namespace: 'team-b', serviceAccount: 'app-b' });
@@ -872,6 +881,38 @@ describe('CLI', () => {
     for (const secret of [token, credentials.secretAccessKey, credentials.sessionToken, DEFAULT_CALLER.secretAccessKey]) {
       assert.ok(!stderr.includes(secret), 'a secret reached the logs');
     }
+    // EKS Auth was called over Node's http, not the global fetch: undici (Node loads it at the
+    // first fetch) was never loaded. This process's list has it: it fetched /healthz above.
+    const loads = await readFile(loadsFile, 'utf8');
+    assert.match(loads, /^NativeModule http$/m);
+    assert.doesNotMatch(loads, /undici/);
+    assert.match(process.moduleLoadList.join('\n'), /^NativeModule internal\/deps\/undici\/undici$/m);
+  });
+
+  test('child process: no caller credentials at start is a warning, not a failure', async (t) => {
+    const child = spawn(process.execPath, [
+      MAIN, '--cluster-name', CLUSTER, '--endpoint', 'http://127.0.0.1:9',
+      '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1',
+    ], {
+      env: {
+        PATH: process.env.PATH,
+        EKS_AUTH_REGION: REGION,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_CONFIG_FILE: '/nonexistent/config',
+        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    t.after(() => child.exitCode === null && child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    await waitForLine(() => stderr, (r) => r.msg === 'listening');
+    const warning = await waitForLine(() => stderr, (r) => r.msg.startsWith('no caller credentials yet'));
+    assert.equal(warning.level, 'warn');
+    assert.equal(warning.code, 'CredentialsProviderError');
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null });
   });
 });
 

@@ -1,0 +1,118 @@
+/**
+ * The Node hosts' `fetch` for `EksAuthClient` (the CLI's and the sidecar's): Node's own
+ * `http`/`https` over kept-alive connections, with a connect timeout (TCP and TLS) and a read
+ * timeout (until the headers, then between body chunks).
+ *
+ * Not Node's global `fetch`: it is undici inside, which Node loads at the first call (~30 ms here),
+ * and whose HTTP parser is wasm that V8 then compiles in the background. That was ~100 ms of a
+ * CLI run (the CLI runs at every `credential_process` refresh) and ~30 ms of the sidecar's first
+ * answer. Node's `http` parses with native code.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+/** A failure of the connection itself: `code` is `ConnectTimeout` or `ReadTimeout`. */
+export class ConnectionError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** What `fetch` resolves to, as much of a `Response` as `EksAuthClient` and the CLI's `--debug` read. */
+class Answer {
+  #body;
+
+  constructor(status, headers, body) {
+    this.status = status;
+    this.headers = new Map(Object.entries(headers).map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : value]));
+    this.#body = body;
+  }
+
+  async arrayBuffer() {
+    return this.#body.buffer.slice(this.#body.byteOffset, this.#body.byteOffset + this.#body.byteLength);
+  }
+
+  async text() {
+    return this.#body.toString('utf8');
+  }
+
+  clone() {
+    return new Answer(this.status, Object.fromEntries(this.headers), this.#body);
+  }
+}
+
+/**
+ * One request: resolves with the whole answer, or rejects with the socket's or TLS's own error
+ * (its `code` as Node gives it), a `ConnectionError` for a timeout, or the signal's reason.
+ */
+function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
+  return new Promise((resolve, reject) => {
+    const { signal } = init;
+    if (signal?.aborted) return reject(signal.reason);
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const headers = { ...init.headers };
+    // As fetch sends a body it knows whole: with its length, not in chunks.
+    if (init.body !== undefined && init.body !== null) headers['content-length'] = Buffer.byteLength(init.body);
+    const request = (secure ? https : http).request(target, { method: init.method ?? 'GET', headers, agent: agents[target.protocol] });
+    let stream = request; // what a timeout or the signal ends: the request, then the response
+    let timer;
+    const settle = (error, answer) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (error) reject(error);
+      else resolve(answer);
+    };
+    const arm = (ms, code, message) => {
+      clearTimeout(timer);
+      if (ms > 0) timer = setTimeout(() => stream.destroy(new ConnectionError(message, code)), ms);
+    };
+    const reading = () => arm(readTimeoutMs, 'ReadTimeout', 'no answer within the read timeout');
+    const onAbort = () => stream.destroy(signal.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    request.on('error', (error) => settle(error));
+    request.on('socket', (socket) => {
+      if (!socket.connecting) return reading(); // a kept-alive connection
+      arm(connectTimeoutMs, 'ConnectTimeout', 'no connection within the connect timeout');
+      socket.once(secure ? 'secureConnect' : 'connect', reading);
+    });
+    request.on('response', (response) => {
+      stream = response;
+      const chunks = [];
+      reading();
+      response.on('data', (chunk) => {
+        chunks.push(chunk);
+        reading();
+      });
+      response.on('error', (error) => settle(error));
+      response.on('end', () => settle(null, new Answer(response.statusCode, response.headers, Buffer.concat(chunks))));
+    });
+    request.end(init.body ?? undefined);
+  });
+}
+
+/**
+ * A `fetch` for `EksAuthClient` over its own kept-alive connections.
+ * @param {{ tls?: import('node:tls').ConnectionOptions, connectTimeoutMs?: number, readTimeoutMs?: number }} [connection]
+ *   TLS options for https (certificate checks, CAs); timeouts in ms, 0 or none = no limit
+ * @param {{ base?: typeof fetch, userAgent?: string }} [options] `base` (a test hook) replaces the request
+ * @returns {{ fetch: typeof fetch, agent: { destroy(): Promise<void> } }} destroy `agent` when done:
+ *   it closes the kept-alive connections
+ */
+export function createTransport(connection = {}, { base, userAgent } = {}) {
+  const agents = {
+    'http:': new http.Agent({ keepAlive: true }),
+    'https:': new https.Agent({ keepAlive: true, ...connection.tls }),
+  };
+  const fetch = (url, init = {}) => {
+    const sent = { ...init, headers: userAgent ? { ...init.headers, 'user-agent': userAgent } : init.headers };
+    return base ? base(url, sent) : send(url, sent, agents, connection);
+  };
+  const agent = {
+    async destroy() {
+      for (const a of Object.values(agents)) a.destroy();
+    },
+  };
+  return { fetch, agent };
+}
