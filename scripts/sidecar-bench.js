@@ -5,6 +5,7 @@
 //   cached answers/s and p99 with the rate limit off      ≥ 10,000/s, p99 ≤ 5 ms
 //   the default limit (1000/s, burst 500) offered 1000/s  every request served
 //   the default limit flooded                             ~1000 served a second, the excess 429
+//   a fresh sidecar's first answer (an EKS Auth call)     reference: what the first pod waits for
 //   1000 concurrent first requests for one token          1 upstream call
 //   memory per cached token, up to the cache bound        ≤ 2 KB
 //
@@ -71,18 +72,19 @@ export const SIDECAR_TARGETS = Object.freeze({
 
 /**
  * Runs the sidecar benchmark.
- * @param {{ duration?: number, connections?: number, tokens?: number, concurrentFirst?: number,
+ * @param {{ duration?: number, connections?: number, tokens?: number, concurrentFirst?: number, firstRuns?: number,
  *   cpuProf?: string, log?: (line: string) => void }} [options]
  *   `duration` seconds per load phase (default 10); `connections` for the cached phase (default 8,
  *   each a keep-alive SDK asking again as soon as answered) and `wideConnections` for a second
  *   pass with more at once (default 64; 0 skips it);
  *   `tokens`: distinct tokens cached for the memory figure (default 2000, the default cache bound);
+ *   `firstRuns`: fresh sidecars timed on their first answer (default 5);
  *   `cpuProf`: a directory for `node --cpu-prof` of the sidecar during the cached phase.
  * @returns {Promise<{ rows: Array<{ figure: string, target: string, result: string, ok: boolean }>, figures: object }>}
  */
 export async function sidecarBench(options = {}) {
   const {
-    duration = 10, connections = 8, wideConnections = 64, tokens: tokenCount = 2000, concurrentFirst = 1000, cpuProf,
+    duration = 10, connections = 8, wideConnections = 64, tokens: tokenCount = 2000, concurrentFirst = 1000, firstRuns = 5, cpuProf,
     tool = hasWrk() ? 'wrk' : 'autocannon', log = (line) => process.stderr.write(`${line}\n`),
   } = options;
   const emulator = await startEmulator({
@@ -146,7 +148,28 @@ export async function sidecarBench(options = {}) {
     figures.cachedP99Ms = cached.p99;
     figures.cachedNon200 = cached.non200;
 
-    // 2. 1000 concurrent first requests for one token.
+    // 2. A fresh sidecar's first answer: what the first pod on a node waits for, beside a later
+    // answer that also calls EKS Auth (the emulator's share of both). Fresh processes, one at a
+    // time, each given a moment after it listens (as a pod comes later than the agent).
+    log(`first answers of ${firstRuns} fresh sidecars ...`);
+    const firsts = [];
+    for (let i = 0; i < firstRuns; i++) {
+      const child = await startChild(emulator, []);
+      children.push(child);
+      const [a, b] = [await mint(`bench-fresh-${i}-a`), await mint(`bench-fresh-${i}-b`)];
+      await sleep(200);
+      const first = await timedGet(child.url, a);
+      const later = await timedGet(child.url, b);
+      if (first.status !== 200 || later.status !== 200) throw new Error(`fresh sidecar answered ${first.status}, ${later.status}`);
+      firsts.push({ firstMs: first.ms, laterMs: later.ms });
+      await child.stop();
+    }
+    figures.firstRuns = firstRuns;
+    figures.firstAnswers = firsts;
+    figures.firstAnswerMs = median(firsts.map((r) => r.firstMs));
+    figures.laterUncachedMs = median(firsts.map((r) => r.laterMs));
+
+    // 3. 1000 concurrent first requests for one token.
     log(`${concurrentFirst} concurrent first requests for one token ...`);
     const fresh = await mint('bench-first');
     emulator.resetStats();
@@ -155,7 +178,7 @@ export async function sidecarBench(options = {}) {
     figures.concurrentFirst200 = statuses.filter((s) => s === 200).length;
     figures.concurrentFirstTotal = concurrentFirst;
 
-    // 3. Memory per cached token, up to the cache bound: two sidecars take the same requests
+    // 4. Memory per cached token, up to the cache bound: two sidecars take the same requests
     // (each token once, so every one is a miss and an upstream call in both), one caching up to
     // the bound, one not caching at all (--max-cache-size 0), each with a fixed young generation.
     // After a full compacting GC in each, the difference in committed V8 heap (+ external) is the
@@ -200,7 +223,7 @@ export async function sidecarBench(options = {}) {
     figures.uncachedRssBeyondBytes = usage.none.beyond.rss - usage.none.atBound.rss;
     figures.uncachedHeapBeyondBytes = heap(usage.none.beyond) - heap(usage.none.atBound);
 
-    // 4. The default rate limit: offered 1000/s, then flooded.
+    // 5. The default rate limit: offered 1000/s, then flooded.
     log('default rate limit (1000/s, burst 500) ...');
     const limited = await startChild(emulator, []);
     children.push(limited);
@@ -259,6 +282,12 @@ function rowsOf(f) {
       result: `${int(f.floodServedRps)}/s of ${int(f.floodOfferedRps)}/s, ${int(f.flood429)}, ${f.floodOther}`,
       // A token bucket: the burst (500) on top of the rate over the run.
       ok: f.floodOther === 0 && f.flood429 > 0 && Math.abs(f.floodServedRps * f.floodDuration - (T.limitedRps * f.floodDuration + 500)) <= 0.05 * T.limitedRps * f.floodDuration,
+    },
+    {
+      figure: `a fresh sidecar's first answer (one EKS Auth call to the emulator), median of ${f.firstRuns} processes (a later one)`,
+      target: '(reference)',
+      result: `${ms(f.firstAnswerMs)} (${ms(f.laterUncachedMs)})`,
+      ok: null, // a reference: nothing to meet
     },
     { figure: `${int(f.concurrentFirstTotal)} concurrent first requests, one token: upstream calls`, target: String(T.concurrentFirstCalls), result: `${f.concurrentFirstCalls} (${int(f.concurrentFirst200)} × 200)`, ok: f.concurrentFirstCalls === 1 && f.concurrentFirst200 === f.concurrentFirstTotal },
     {
@@ -486,6 +515,15 @@ function get(url, token, agent) {
     req.end();
   });
 }
+
+/** One GET on a connection of its own: its status and the ms until its answer's end. */
+async function timedGet(url, token) {
+  const start = performance.now();
+  const status = await get(url, token, false);
+  return { status, ms: performance.now() - start };
+}
+
+const median = (values) => [...values].sort((x, y) => x - y)[values.length >> 1];
 
 /** GETs until `status` (a cold sidecar may answer 500 while its first upstream call finishes into the cache). */
 async function expectStatus(url, token, status) {
