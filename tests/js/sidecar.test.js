@@ -27,6 +27,16 @@ import {
 const MAIN = fileURLToPath(new URL('../../pkg/sidecar/main.js', import.meta.url));
 const REGION = 'us-west-2';
 const CLUSTER = 'my-cluster';
+/** `pkg/sidecar/main.js` as a child process: its flags (free ports) and an environment without the
+ * caller's keys, config files or IMDS. */
+const childArgs = (endpoint) => ['--cluster-name', CLUSTER, '--endpoint', endpoint, '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1'];
+const CHILD_ENV = {
+  PATH: process.env.PATH,
+  EKS_AUTH_REGION: REGION,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_CONFIG_FILE: '/nonexistent/config',
+  AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+};
 const ASSOCIATIONS = [
   { cluster: CLUSTER, namespace: 'team-a', serviceAccount: 'app-a', roleArn: 'arn:aws:iam::111122223333:role/role-a' },
   { cluster: CLUSTER, namespace: 'team-b', serviceAccount: 'app-b', roleArn: 'arn:aws:iam::444455556666:role/role-b' },
@@ -837,19 +847,8 @@ describe('CLI', () => {
     const loadsFile = join(dir, 'loads.txt');
     const preload = `data:text/javascript,${encodeURIComponent(`import { writeFileSync } from 'node:fs';
 process.on('exit', () => writeFileSync(${JSON.stringify(loadsFile)}, process.moduleLoadList.join('\\n')));`)}`;
-    const child = spawn(process.execPath, [
-      '--import', preload, MAIN, '--cluster-name', CLUSTER, '--endpoint', emulator.endpoint,
-      '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1',
-    ], {
-      env: {
-        PATH: process.env.PATH,
-        EKS_AUTH_REGION: REGION,
-        AWS_ACCESS_KEY_ID: DEFAULT_CALLER.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: DEFAULT_CALLER.secretAccessKey,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: '/nonexistent/config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-      },
+    const child = spawn(process.execPath, ['--import', preload, MAIN, ...childArgs(emulator.endpoint)], {
+      env: { ...CHILD_ENV, AWS_ACCESS_KEY_ID: DEFAULT_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_CALLER.secretAccessKey },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     t.after(() => child.exitCode === null && child.kill('SIGKILL'));
@@ -890,19 +889,7 @@ process.on('exit', () => writeFileSync(${JSON.stringify(loadsFile)}, process.mod
   });
 
   test('child process: no caller credentials at start is a warning, not a failure', async (t) => {
-    const child = spawn(process.execPath, [
-      MAIN, '--cluster-name', CLUSTER, '--endpoint', 'http://127.0.0.1:9',
-      '-p', '0', '--probe-port', '0', '--metrics-port', '0', '--metrics-address', '127.0.0.1',
-    ], {
-      env: {
-        PATH: process.env.PATH,
-        EKS_AUTH_REGION: REGION,
-        AWS_EC2_METADATA_DISABLED: 'true',
-        AWS_CONFIG_FILE: '/nonexistent/config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(process.execPath, [MAIN, ...childArgs('http://127.0.0.1:9')], { env: CHILD_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
     t.after(() => child.exitCode === null && child.kill('SIGKILL'));
     let stderr = '';
     child.stderr.on('data', (chunk) => { stderr += chunk; });
