@@ -8,6 +8,7 @@
  * carries only `--help`.
  */
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { EksAuthError } from 'eks-auth-wasm';
 import { DEFAULTS } from './handler.js';
@@ -231,7 +232,8 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
   const log = jsonLogger(stderr, settings.logLevel);
   let credentials = io.credentials;
   if (credentials === undefined) {
-    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+    // Required, not imported: Node would first scan this CommonJS package for its export names.
+    const { fromNodeProviderChain } = createRequire(import.meta.url)('@aws-sdk/credential-providers');
     credentials = fromNodeProviderChain();
   }
 
