@@ -13,7 +13,7 @@ import { CliError } from './args.js';
 import { noCredentialsError } from './format.js';
 
 // The AWS SDK's packages are CommonJS: required, not imported. Node scans the source of a
-// CommonJS module that `import()` loads for its export names first (cjs-module-lexer): ~20 ms of
+// CommonJS module that `import()` loads for its export names first (cjs-module-lexer): 20-40 ms of
 // every run for the config reader alone.
 const require = createRequire(import.meta.url);
 
