@@ -97,8 +97,7 @@ function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
  * @param {{ tls?: import('node:tls').ConnectionOptions, connectTimeoutMs?: number, readTimeoutMs?: number }} [connection]
  *   TLS options for https (certificate checks, CAs); timeouts in ms, 0 or none = no limit
  * @param {{ base?: typeof fetch, userAgent?: string }} [options] `base` (a test hook) replaces the request
- * @returns {{ fetch: typeof fetch, agent: { destroy(): Promise<void> } }} destroy `agent` when done:
- *   it closes the kept-alive connections
+ * @returns {{ fetch: typeof fetch, close(): void }} `close()` when done: it ends the kept-alive connections
  */
 export function createTransport(connection = {}, { base, userAgent } = {}) {
   const agents = {
@@ -109,10 +108,8 @@ export function createTransport(connection = {}, { base, userAgent } = {}) {
     const sent = { ...init, headers: userAgent ? { ...init.headers, 'user-agent': userAgent } : init.headers };
     return base ? base(url, sent) : send(url, sent, agents, connection);
   };
-  const agent = {
-    async destroy() {
-      for (const a of Object.values(agents)) a.destroy();
-    },
+  const close = () => {
+    for (const agent of Object.values(agents)) agent.destroy();
   };
-  return { fetch, agent };
+  return { fetch, close };
 }

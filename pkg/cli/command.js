@@ -299,7 +299,7 @@ async function exchange({ members, endpointParams, url, credentials, retry, conn
     debug.log('botocore.retries.standard', lastAttemptUsed ? `Max attempts of ${retry.maxAttempts} reached.` : 'Not retrying request.');
     throw requestError(e, lastUrl, lastAttemptUsed);
   } finally {
-    await transport.agent.destroy().catch(() => {});
+    transport.close();
   }
 }
 

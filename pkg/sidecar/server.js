@@ -268,7 +268,7 @@ export async function startSidecar(options = {}) {
           for (const server of credentialServers) server.closeAllConnections();
           await Promise.all(closedAll);
           await handler.close();
-          await transport?.agent.destroy();
+          transport?.close();
           for (const server of servers.slice(bound.length)) {
             const done = once(server, 'close');
             server.close();
@@ -285,7 +285,7 @@ export async function startSidecar(options = {}) {
       server.close();
       server.closeAllConnections();
     }
-    await transport?.agent.destroy();
+    transport?.close();
     throw error;
   }
 }
