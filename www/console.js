@@ -34,7 +34,7 @@ const CHECK_LABELS = {
   'three-segments': 'Shaped like a JWT',
   audience: `Audience includes pods.eks.amazonaws.com`,
   'not-expired': 'Not expired',
-  'not-before': 'Valid yet (nbf)',
+  'not-before': 'Already valid (nbf)',
   subject: 'Subject names its service account',
   'pod-binding': 'Bound to a pod',
 };
