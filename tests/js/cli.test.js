@@ -27,6 +27,7 @@ import { runCli, splitGlobalOptions, versionLine } from '../../pkg/cli/command.j
 import { connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
 import { commandHelp, formatCommandHelp } from '../../pkg/cli/help.js';
 import { generateSkeleton } from '../../pkg/cli/skeleton.js';
+import { PYTHON } from '../../scripts/setup.js';
 
 const readFixture = (name) => JSON.parse(readFileSync(new URL(`../data/eks-auth/${name}`, import.meta.url), 'utf8'));
 const CAPTURE = readFixture('cli-capture.json');
@@ -915,7 +916,7 @@ describe('--cli-auto-prompt', () => {
     assert.ok(!r.stderr.includes('the following arguments are required'));
   });
 
-  test('a real terminal (python3 pty) drives the bin', async () => {
+  test('a real terminal (Python\'s pty) drives the bin', async () => {
     clearFaults();
     const driver = `
 import json, os, pty, select, sys, time
@@ -954,7 +955,7 @@ print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'output': seen.deco
 `;
     const argv = [process.execPath, BIN, 'assume-role-for-pod-identity', '--region', REGION, '--endpoint-url', emu.endpoint, '--cli-auto-prompt', '--output', 'text', '--query', 'subject'];
     const answers = [['--cluster-name: ', CLUSTER], ['(typing is not shown): ', token], ['--eks-node-name: ', ''], ['--instance-id: ', ''], ['--zone: ', '']];
-    const child = spawn('python3', ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env: { ...process.env, ...BASE_ENV } });
+    const child = spawn(PYTHON, ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env: { ...process.env, ...BASE_ENV } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -963,7 +964,7 @@ print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'output': seen.deco
       child.on('error', () => resolve(null));
       child.on('close', resolve);
     });
-    assert.equal(status, 0, `python3 (with its pty module) is needed for this test: ${err}`);
+    assert.equal(status, 0, `${PYTHON} (scripts/setup.js --test makes it) is needed for this test: ${err}`);
     const result = JSON.parse(out);
     assert.equal(result.exit, 0, result.output);
     assert.match(result.output, /default\tmy-sa\r\n/);
@@ -1027,7 +1028,7 @@ print(json.dumps({'method': credentials.method, 'accessKey': frozen.access_key, 
 `;
     // Asynchronous: the emulator answers from this process while Python waits.
     const r = await new Promise((resolve) => {
-      const child = spawn('python3', ['-c', script], { env: { ...process.env, ...BASE_ENV, AWS_CONFIG_FILE: config } });
+      const child = spawn(PYTHON, ['-c', script], { env: { ...process.env, ...BASE_ENV, AWS_CONFIG_FILE: config } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => { stdout += d; });
@@ -1036,7 +1037,7 @@ print(json.dumps({'method': credentials.method, 'accessKey': frozen.access_key, 
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
     assert.ok(!r.error && !/No module named 'botocore'/.test(r.stderr),
-      `python3 with botocore is needed: pip install botocore (${r.error?.message ?? r.stderr})`);
+      `${PYTHON} with botocore is needed: run \`node scripts/setup.js --test\` (npm test does) (${r.error?.message ?? r.stderr})`);
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout);
     assert.equal(got.method, 'custom-process');
