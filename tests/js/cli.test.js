@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { signingStages } from 'eks-auth-wasm';
 import { runCli, splitGlobalOptions, versionLine } from '../../pkg/cli/command.js';
-import { connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
+import { DEFAULT_TIMEOUT_SECONDS, connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
 import { commandHelp, formatCommandHelp } from '../../pkg/cli/help.js';
 import { generateSkeleton } from '../../pkg/cli/skeleton.js';
 import { PYTHON } from '../../scripts/setup.js';
@@ -44,6 +44,12 @@ const SESSION_CALLER = {
   sessionToken: 'FwoGZXIvYXdzEXAMPLECLISESSIONTOKENVALUE//==',
 };
 const noSleep = async () => {};
+/** Emulator latency for an answer that never comes within a test (close() ends the wait). */
+const NEVER_MS = 3_600_000;
+/** Resolves once `condition()` holds, checking every 10 ms. */
+async function until(condition) {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 let emu;
 let token;
@@ -423,16 +429,16 @@ describe('exit codes', () => {
   });
 
   test('130: Ctrl-C (an aborted signal) during the request prints a newline on stdout', async () => {
-    emu.setFaults({ latencyMs: 5000 });
+    emu.setFaults({ latencyMs: NEVER_MS });
+    emu.resetStats();
     try {
       const controller = new AbortController();
-      const started = Date.now();
       const running = cli(target, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 150);
+      await until(() => emu.stats.delayed === 1); // the request waits in the emulator, which never answers it
+      controller.abort();
       const r = await running;
       assert.equal(r.code, 130);
       assert.equal(r.stdout, '\n');
-      assert.ok(Date.now() - started < 3000);
     } finally {
       clearFaults();
     }
@@ -770,13 +776,13 @@ describe('TLS and timeouts', () => {
   });
 
   test('--cli-read-timeout: no answer within it is the CLI\'s read timeout (255)', async () => {
-    emu.setFaults({ latencyMs: 2500 });
+    emu.setFaults({ latencyMs: NEVER_MS });
     try {
       const started = Date.now();
       const r = await cli([...target, '--cli-read-timeout', '1'], { env: { AWS_MAX_ATTEMPTS: '1' } });
       assert.equal(r.code, 255);
       assert.equal(r.stderr, `\nRead timeout on endpoint URL: "${emu.endpoint}/clusters/${CLUSTER}/assume-role-for-pod-identity"\n`);
-      assert.ok(Date.now() - started < 2400, 'the timeout, not the answer, ended the call');
+      assert.ok(Date.now() - started < DEFAULT_TIMEOUT_SECONDS * 1000 / 2, 'the 1 s timeout, not the default 60 s, ended the call');
       emu.setFaults({ latencyMs: 200 });
       assert.equal((await cli([...target, '--cli-read-timeout', '5', '--query', 'audience'])).code, 0);
     } finally {
@@ -794,7 +800,7 @@ describe('TLS and timeouts', () => {
       const r = await cli([...target.slice(0, 6), '--endpoint-url', url, '--cli-connect-timeout', '1'], { env: { AWS_MAX_ATTEMPTS: '1' } });
       assert.equal(r.code, 255);
       assert.equal(r.stderr, `\nConnect timeout on endpoint URL: "${url}/clusters/${CLUSTER}/assume-role-for-pod-identity"\n`);
-      assert.ok(Date.now() - started < 5000);
+      assert.ok(Date.now() - started < DEFAULT_TIMEOUT_SECONDS * 1000 / 2, 'the 1 s timeout, not the default 60 s, ended the call');
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => silent.close(resolve));
@@ -1073,14 +1079,14 @@ describe('the eks-auth bin', () => {
   });
 
   test('Ctrl-C (SIGINT) during the request: exit 130', async () => {
-    emu.setFaults({ latencyMs: 10_000 });
+    emu.setFaults({ latencyMs: NEVER_MS });
     emu.resetStats();
     try {
       const child = spawn(process.execPath, [BIN, 'assume-role-for-pod-identity', ...target], { env: { ...process.env, ...BASE_ENV } });
       let stdout = '';
       child.stdout.on('data', (d) => { stdout += d; });
       const closed = new Promise((resolve) => child.on('close', resolve));
-      for (let i = 0; i < 200 && emu.stats.received === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      await until(() => emu.stats.received > 0 || child.exitCode !== null);
       assert.equal(emu.stats.received, 1, 'the request reached the emulator');
       child.kill('SIGINT');
       assert.equal(await closed, 130);
