@@ -10,6 +10,7 @@ import '../../scripts/built.js';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
@@ -652,6 +653,58 @@ test('the proxy refuses foreign Host headers and cross-site origins, and never f
     assert.equal(emulator.stats.received, before, 'nor the endpoint');
   } finally {
     await canary.close();
+  }
+});
+
+test('the console refuses two Host headers (400), its own first or not, and forwards nothing', async () => {
+  const upstream = await recorder();
+  const proxy = await startConsoleServer({ endpoint: upstream.url });
+  try {
+    const own = `127.0.0.1:${proxy.port}`;
+    for (const hosts of [[own, own], [own, 'evil.example'], ['evil.example', own]]) {
+      for (const [method, path] of [['POST', '/proxy/clusters/c/assume-role-for-pod-identity'], ['GET', '/www/']]) {
+        const request = `${method} ${path} HTTP/1.1\r\n${hosts.map((h) => `Host: ${h}\r\n`).join('')}Content-Length: 2\r\nConnection: close\r\n\r\n{}`;
+        const socket = connect(proxy.port, '127.0.0.1');
+        socket.end(request);
+        let text = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (chunk) => { text += chunk; });
+        await once(socket, 'close');
+        assert.match(text, /^HTTP\/1\.1 400 /, `${method} ${path} with Host ${hosts.join(', ')}`);
+      }
+    }
+    assert.equal((await raw({ port: proxy.port, method: 'POST', path: '/proxy/clusters/c/assume-role-for-pod-identity', body: '{}' })).status, 200, 'one Host is served');
+    assert.equal(upstream.seen.length, 1, 'only the request with one Host was forwarded');
+  } finally {
+    await proxy.close();
+    await upstream.close();
+  }
+});
+
+test('the proxy refuses dot segments in the path (400), percent-encoded or not, before forwarding', async () => {
+  const upstream = await recorder();
+  const proxy = await startConsoleServer({ endpoint: `${upstream.url}/prefix` });
+  try {
+    for (const path of [
+      '/proxy/clusters/../../admin',
+      '/proxy/clusters/c/../../../admin',
+      '/proxy/clusters/%2e%2e/%2E%2E/admin',
+      '/proxy/clusters/.%2e/admin',
+      '/proxy/clusters/..%2f..%2fadmin',
+      '/proxy/clusters/c/./assume-role-for-pod-identity',
+      '/proxy/clusters/c\\..\\..\\admin',
+      '/proxy/clusters/%zz/assume-role-for-pod-identity',
+    ]) {
+      const answer = await raw({ port: proxy.port, method: 'POST', path, body: '{}' });
+      assert.equal(answer.status, 400, path);
+    }
+    assert.deepEqual(upstream.seen, [], 'nothing forwarded');
+    // A name with dots that is not a dot segment goes through, under the prefix.
+    assert.equal((await raw({ port: proxy.port, method: 'POST', path: '/proxy/clusters/a..b/assume-role-for-pod-identity', body: '{}' })).status, 200);
+    assert.deepEqual(upstream.seen.map((r) => r.url), ['/prefix/clusters/a..b/assume-role-for-pod-identity']);
+  } finally {
+    await proxy.close();
+    await upstream.close();
   }
 });
 
