@@ -23,8 +23,9 @@ const WASM_TARGET = 'wasm32-unknown-unknown';
 
 class SetupError extends Error {}
 
+/** Runs an installer with its output on stderr: `npm start`'s stdout is the export lines only. */
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
+  const r = spawnSync(cmd, args, { stdio: [0, 2, 2], cwd: root, ...opts });
   if (r.error) throw new SetupError(`${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new SetupError(`${cmd} ${args.join(' ')} exited with ${r.status ?? r.signal}`);
 }
