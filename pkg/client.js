@@ -11,6 +11,8 @@ import {
 } from './core.js';
 import { Deadline } from './deadline.js';
 
+export { Deadline };
+
 const sleepFor = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

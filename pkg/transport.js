@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Deadline } from './deadline.js';
+import { Deadline } from 'eks-auth-wasm';
 
 /** A failure of the connection itself: `code` is `ConnectTimeout` or `ReadTimeout`. */
 export class ConnectionError extends Error {

@@ -33,6 +33,7 @@
  * promise of one on a miss.
  */
 import {
+  Deadline,
   EksAuthError,
   agentErrorResponse,
   credentialsFreshness,
@@ -42,7 +43,6 @@ import {
   redact,
   toContainerCredentials,
 } from 'eks-auth-wasm';
-import { Deadline } from '../deadline.js';
 
 /** The path SDKs call (`AWS_CONTAINER_CREDENTIALS_FULL_URI`). */
 export const CREDENTIALS_PATH = '/v1/credentials';
