@@ -328,8 +328,8 @@ describe('Dockerfile', () => {
   const all = (op) => instructions.filter((i) => i.op === op);
   const last = (op) => all(op).at(-1);
 
-  test('node:20-slim, a numeric non-root user, the ports the sidecar uses', () => {
-    assert.match(all('FROM')[0].args, /^node:20-slim(\s|$)/);
+  test('node:22-slim (the LTS line npm test also runs the Node hosts on), a numeric non-root user, the ports the sidecar uses', () => {
+    assert.match(all('FROM')[0].args, /^node:22-slim(\s|$)/);
     assert.ok(!instructions.some((i) => i.op === 'RUN' && /cargo|rustup|wasm-bindgen/.test(i.args)), 'no Rust build in the image');
     // runAsNonRoot can be verified by Kubernetes only for a numeric user.
     const [, uid] = /^(\d+)(?::\d+)?$/.exec(last('USER').args) ?? [];
