@@ -6,19 +6,23 @@
 //
 //   this process    the pods: their requests and latencies; samples the sidecar's RSS and fds
 //   eks-auth        the emulator behind a stall switch (`startStallProxy`), on loopback
-//   flood           one client sending distinct tokens of ~11 KB at 80% of the rate limit
+//   flood           one client sending distinct tokens of ~11 KB (bound: 80% of the rate limit)
 //   sidecar         pkg/sidecar/main.js (of `--root`, to measure another checkout)
 //
 // Two scenarios:
 //   bound     EKS Auth stalls for the whole flood (20 s). Targets: the sidecar's peak RSS under
 //             the manifest's 256 MiB, its open file descriptors under 1024, and a pod whose answer
 //             was cached before the stall gets every answer (one every 100 ms) within 100 ms.
-//   recovery  EKS Auth stalls 15 s while 100 pods (not cached) ask every 3 s and the flood runs
-//             beside them; then it answers again, the flood going on. Target: from 30 s after
-//             the recovery, every answer to those pods is 200.
+//   recovery  EKS Auth stalls 15 s while 100 pods (not cached) ask every 3 s and a flood of
+//             170 distinct tokens a second (the issue's reproduction) runs beside them; then it
+//             answers again, the flood going on. Target: from 30 s after the recovery, every
+//             answer to those pods is 200. Once EKS Auth answers, each flood token is a call to
+//             it: at 800/s on a busy 2-core machine the sidecar falls behind, and the backlog it
+//             then reads at once meets the rate limit (429), as it would the agent's.
 //
 // Options: --scenario bound|recovery|all (all), --root DIR (this checkout), --flood-seconds N (20),
-// --rate-limit N (the sidecar's default, 1000; the flood sends 80% of it), --token-bytes N (11000),
+// --rate-limit N (the sidecar's default, 1000; the bound flood sends 80% of it),
+// --recovery-flood-rate N (170), --token-bytes N (11000),
 // --pods N (100), --stall-seconds N (15), --after-seconds N (45), --json (figures as JSON on stdout),
 // --cpu-prof DIR (node --cpu-prof of the sidecar in the bound scenario).
 import { fork, spawn } from 'node:child_process';
@@ -362,7 +366,7 @@ async function scenarioBound(eksAuth, options, log) {
 
 async function scenarioRecovery(eksAuth, options, log) {
   const total = options.stallSeconds + options.afterSeconds;
-  log(`recovery: EKS Auth stalls ${options.stallSeconds} s, then answers for ${options.afterSeconds} s; ${options.pods} pods ask every 3 s; the flood (${options.floodRate}/s) runs throughout`);
+  log(`recovery: EKS Auth stalls ${options.stallSeconds} s, then answers for ${options.afterSeconds} s; ${options.pods} pods ask every 3 s; the flood (${options.recoveryFloodRate}/s) runs throughout`);
   eksAuth.send({ type: 'recover' });
   await eksAuth.next('done');
   const sidecar = await startSidecarProcess(options.root, options.endpoint);
@@ -372,7 +376,7 @@ async function scenarioRecovery(eksAuth, options, log) {
   eksAuth.send({ type: 'stall' });
   await eksAuth.next('done');
   const stalledAt = performance.now();
-  const flood = child('flood', [sidecar.url, String(options.floodRate), String(total), String(options.tokenBytes)]);
+  const flood = child('flood', [sidecar.url, String(options.recoveryFloodRate), String(total), String(options.tokenBytes)]);
   await flood.next('started');
   const floodDone = flood.next('done');
   let recoveredAt;
@@ -427,6 +431,7 @@ async function main() {
       root: { type: 'string', default: ROOT },
       'flood-seconds': { type: 'string', default: '20' },
       'rate-limit': { type: 'string', default: String(DEFAULT_RATE_LIMIT) },
+      'recovery-flood-rate': { type: 'string', default: '170' },
       'token-bytes': { type: 'string', default: '11000' },
       pods: { type: 'string', default: '100' },
       'stall-seconds': { type: 'string', default: '15' },
@@ -447,6 +452,7 @@ async function main() {
     endpoint,
     floodSeconds: Number(values['flood-seconds']),
     floodRate: Math.round(Number(values['rate-limit']) * 0.8),
+    recoveryFloodRate: Number(values['recovery-flood-rate']),
     tokenBytes: Number(values['token-bytes']),
     pods: Number(values.pods),
     stallSeconds: Number(values['stall-seconds']),
