@@ -28,7 +28,8 @@ A flag wins over its variable.
 Options:
   -c, --cluster-name NAME          the EKS cluster (required)
       --region REGION              EKS Auth region (also AWS_REGION, AWS_DEFAULT_REGION)
-      --endpoint URL               custom EKS Auth endpoint (e.g. a local emulator)
+      --endpoint URL               custom EKS Auth endpoint (e.g. a local emulator); without
+                                   it AWS_ENDPOINT_URL_EKS_AUTH, then AWS_ENDPOINT_URL
       --host HOST                  address to serve credentials on (repeatable; default 127.0.0.1)
   -b, --bind-hosts HOST            the agent's name for --host
   -p, --port PORT                  credentials port (default ${DEFAULT_PORTS.port}; 0: a free port)
@@ -158,7 +159,7 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
   const options = {
     clusterName,
     region: text('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
-    endpoint: text('endpoint'),
+    endpoint: text('endpoint') ?? configuredEndpoint(env),
     hosts,
     port: integer('port', 0, 65535, DEFAULT_PORTS.port),
     probePort: integer('probe-port', 0, 65535, DEFAULT_PORTS.probePort),
@@ -178,6 +179,16 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
 }
 
 const nonEmpty = (value) => (value === undefined || value === '' ? undefined : value);
+
+/**
+ * The AWS SDKs' configured endpoint, as the agent's Go SDK reads it when no `--endpoint` is given:
+ * `AWS_ENDPOINT_URL_EKS_AUTH`, else `AWS_ENDPOINT_URL`; neither when
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+ */
+export function configuredEndpoint(env) {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') return undefined;
+  return nonEmpty(env.AWS_ENDPOINT_URL_EKS_AUTH) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+}
 
 const DURATION_UNITS_MS = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -233,7 +244,22 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     return 0;
   }
 
-  const log = jsonLogger(stderr, settings.logLevel);
+  return serveSidecar(settings.options, { ...io, stderr, log: jsonLogger(stderr, settings.logLevel), name: 'eks-auth sidecar' });
+}
+
+/**
+ * Starts the sidecar with parsed options, logs `listening`, and serves until SIGINT/SIGTERM (or
+ * `io.signal`), then drains. Resolves to the exit code: 0 after a drain, `io.configurationExitCode`
+ * (2) for a configuration the sidecar refuses, 1 when it cannot start. Shared by `eks-auth sidecar`
+ * and `eks-pod-identity-agent server`.
+ * @param {object} options `startSidecar` options without `credentials` and `logger`
+ * @param {{ log: Function, stderr: NodeJS.WritableStream, name: string, signal?: AbortSignal,
+ *   credentials?: unknown, credentialsSource?: string, configurationExitCode?: number }} io
+ *   `credentials` replaces the AWS default chain; with `credentialsSource` (its name for the
+ *   logs) it is asked once at start too, as the chain is.
+ */
+export async function serveSidecar(options, io) {
+  const { log, stderr, name, configurationExitCode = 2 } = io;
   let credentials = io.credentials;
   if (credentials === undefined) {
     // Required, not imported: Node would first scan this CommonJS package for its export names.
@@ -243,11 +269,11 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
 
   let sidecar;
   try {
-    sidecar = await startSidecar({ ...settings.options, credentials, logger: log });
+    sidecar = await startSidecar({ ...options, credentials, logger: log });
   } catch (error) {
     const configuration = error instanceof EksAuthError && (error.code === 'InvalidInput' || error.code === 'InvalidConfiguration');
-    stderr.write(`eks-auth sidecar: ${configuration ? '' : 'cannot start: '}${error.message}\n`);
-    return configuration ? 2 : 1;
+    stderr.write(`${name}: ${configuration ? '' : 'cannot start: '}${error.message}\n`);
+    return configuration ? configurationExitCode : 1;
   }
 
   // Names every bound address; beyond loopback it says so, as a warning.
@@ -261,11 +287,11 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     addresses: sidecar.addresses,
     loopbackOnly: sidecar.loopbackOnly,
     ...(sidecar.loopbackOnly ? {} : { note: 'bound beyond loopback: whoever reaches these addresses can present a token' }),
-    clusterName: settings.options.clusterName,
-    region: settings.options.region ?? null,
-    endpoint: settings.options.endpoint ?? null,
+    clusterName: options.clusterName,
+    region: options.region ?? null,
+    endpoint: options.endpoint ?? null,
   });
-  if (io.credentials === undefined) warmCredentials(credentials, log);
+  if (io.credentials === undefined || io.credentialsSource) warmCredentials(credentials, log, io.credentialsSource);
 
   const reason = await waitForStop(io.signal);
   log({ level: 'info', msg: 'draining', signal: reason });
@@ -280,10 +306,10 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
  * its expiry), and says now whether it found any. A miss is a warning, not a failure: each request
  * asks the chain again. Logged by error name only, as the handler logs errors.
  */
-function warmCredentials(credentials, log) {
+function warmCredentials(credentials, log, source = 'AWS default chain') {
   Promise.resolve().then(credentials).then(
-    () => log({ level: 'info', msg: 'caller credentials found (AWS default chain)' }),
-    (error) => log({ level: 'warn', msg: 'no caller credentials yet (AWS default chain): each request asks again', code: error?.name ?? 'Error' }),
+    () => log({ level: 'info', msg: `caller credentials found (${source})` }),
+    (error) => log({ level: 'warn', msg: `no caller credentials yet (${source}): each request asks again`, code: error?.name ?? 'Error' }),
   );
 }
 
