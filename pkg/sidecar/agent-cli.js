@@ -15,8 +15,6 @@
  * defaults; the region comes from `AWS_REGION`/`AWS_DEFAULT_REGION` as the chart sets it. Logs are
  * JSON lines on stdout, as the agent's.
  */
-import { homedir, devNull } from 'node:os';
-import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { SidecarUsageError, jsonLogger, parseSidecarArgs, serveSidecar } from './cli.js';
 import { IpError, initialize } from './initialize.js';
@@ -35,8 +33,6 @@ export const AGENT_DEFAULTS = Object.freeze({
   'max-cache-size': '2000',
   'max-service-qps': '3',
 });
-/** How long credentials read by `--rotate-credentials` are kept before the file is read again. */
-export const ROTATION_INTERVAL_MS = 60_000;
 
 /** The flags, as cobra declares them: `type` is pflag's. `-v` is global (persistent). */
 const GLOBAL_FLAGS = { verbosity: { short: 'v', type: 'string' }, help: { short: 'h', type: 'bool' } };
@@ -196,38 +192,9 @@ export function sidecarArgv(flags, logLevel) {
   // The agent writes `host:port`, so an IPv6 host comes in brackets; the sidecar takes it bare.
   for (const host of value('bind-hosts')) argv.push('--host', host.replace(/^\[(.*)\]$/, '$1'));
   if (flags.endpoint !== undefined) argv.push('--endpoint', flags.endpoint);
+  if (flags['rotate-credentials']) argv.push('--rotate-credentials');
   argv.push('--log-level', logLevel ?? 'error');
   return argv;
-}
-
-/**
- * `--rotate-credentials`: the default profile of the shared credentials file
- * (`AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; no config file, `AWS_PROFILE`
- * ignored), read again once `ROTATION_INTERVAL_MS` has passed since the last read, as the agent's
- * `RotatingSharedCredentialsProvider` behind an `aws.CredentialsCache`. Concurrent callers share one read.
- * @param {{ env?: Record<string, string|undefined>, now?: () => number, fromIni?: Function }} [options]
- */
-export function rotatingSharedCredentials({ env = process.env, now = Date.now, fromIni } = {}) {
-  const filepath = env.AWS_SHARED_CREDENTIALS_FILE ?? join(homedir(), '.aws', 'credentials');
-  const load = fromIni ?? createRequire(import.meta.url)('@aws-sdk/credential-providers').fromIni;
-  let current;
-  return () => {
-    if (current && (current.pending || now() < current.until)) return current.promise;
-    const entry = { pending: true, until: 0 };
-    entry.promise = load({ profile: 'default', filepath, configFilepath: devNull, ignoreCache: true })().then(
-      (credentials) => {
-        entry.until = now() + ROTATION_INTERVAL_MS;
-        entry.pending = false;
-        return { ...credentials, expiration: new Date(entry.until) };
-      },
-      (error) => {
-        if (current === entry) current = undefined;
-        throw error;
-      },
-    );
-    current = entry;
-    return entry.promise;
-  };
 }
 
 /**
@@ -294,14 +261,7 @@ export async function runAgentCli(argv = process.argv.slice(2), io = {}) {
     if (error instanceof SidecarUsageError) return fail(error.message, command);
     throw error;
   }
-  let credentials = io.credentials;
-  let credentialsSource;
-  if (credentials === undefined && flags['rotate-credentials']) {
-    credentials = rotatingSharedCredentials({ env });
-    credentialsSource = 'shared credentials file, read again every minute';
-    log({ level: 'info', msg: 'Credentials rotation enabled. Creds will be fetched and rotated from shared credentials file' });
-  }
   return serveSidecar(settings.options, {
-    ...io, credentials, credentialsSource, stderr, log, name: NAME, configurationExitCode: 1,
+    ...io, env, rotateCredentials: settings.rotateCredentials, stderr, log, name: NAME, configurationExitCode: 1,
   });
 }

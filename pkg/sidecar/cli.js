@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { EksAuthError } from 'eks-auth-wasm';
 import { DEFAULTS } from './handler.js';
 import { DEFAULT_PORTS, startSidecar } from './server.js';
+import { rotatingSharedCredentials } from './shared-credentials.js';
 
 export const USAGE = `Usage: eks-auth sidecar --cluster-name NAME --region REGION [options]
 
@@ -49,6 +50,10 @@ Options:
                                    call goes on into the cache (default ${DEFAULTS.answerWithinMs}; 0: wait)
       --max-inflight N             calls to EKS Auth at once at most; past it a request that is not
                                    cached gets 503 at once (default ${DEFAULTS.maxInflight}; 0: no limit)
+      --rotate-credentials         sign with the default profile of the shared credentials file
+                                   (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials), read
+                                   again every minute, as the agent on hybrid nodes; else the AWS
+                                   default chain
       --log-level LEVEL            debug, info, warn or error (default info)
   -h, --help                       show this help
 `;
@@ -72,6 +77,7 @@ const OPTIONS = {
   'answer-within-ms': { type: 'string' },
   'max-inflight': { type: 'string' },
   'log-level': { type: 'string' },
+  'rotate-credentials': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -93,7 +99,7 @@ export const envName = (flag) => `EKS_AUTH_${flag.replaceAll('-', '_').toUpperCa
  * Parses flags (falling back on `EKS_AUTH_*` variables, then defaults) into `startSidecar` options.
  * @param {string[]} argv the arguments after `sidecar`
  * @param {{ env?: Record<string, string|undefined> }} [io]
- * @returns {{ help: true } | { help: false, logLevel: string, options: object }}
+ * @returns {{ help: true } | { help: false, logLevel: string, options: object, rotateCredentials: boolean }}
  * @throws {SidecarUsageError}
  */
 export function parseSidecarArgs(argv, { env = process.env } = {}) {
@@ -175,7 +181,8 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
   };
   if (burst !== undefined) options.burst = burst;
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  return { help: false, logLevel, options };
+  const rotate = values['rotate-credentials'] ?? /^(1|true)$/i.test(env[envName('rotate-credentials')] ?? '');
+  return { help: false, logLevel, options, rotateCredentials: rotate };
 }
 
 const nonEmpty = (value) => (value === undefined || value === '' ? undefined : value);
@@ -244,7 +251,9 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     return 0;
   }
 
-  return serveSidecar(settings.options, { ...io, stderr, log: jsonLogger(stderr, settings.logLevel), name: 'eks-auth sidecar' });
+  return serveSidecar(settings.options, {
+    ...io, env, rotateCredentials: settings.rotateCredentials, stderr, log: jsonLogger(stderr, settings.logLevel), name: 'eks-auth sidecar',
+  });
 }
 
 /**
@@ -254,17 +263,23 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
  * and `eks-pod-identity-agent server`.
  * @param {object} options `startSidecar` options without `credentials` and `logger`
  * @param {{ log: Function, stderr: NodeJS.WritableStream, name: string, signal?: AbortSignal,
- *   credentials?: unknown, credentialsSource?: string, configurationExitCode?: number }} io
- *   `credentials` replaces the AWS default chain; with `credentialsSource` (its name for the
- *   logs) it is asked once at start too, as the chain is.
+ *   credentials?: unknown, rotateCredentials?: boolean, env?: Record<string, string|undefined>,
+ *   configurationExitCode?: number }} io
+ *   `credentials` replaces the AWS default chain (for in-process use); `rotateCredentials` takes
+ *   the shared credentials file instead (`env` names it).
  */
 export async function serveSidecar(options, io) {
   const { log, stderr, name, configurationExitCode = 2 } = io;
   let credentials = io.credentials;
-  if (credentials === undefined) {
+  let source;
+  if (credentials === undefined && io.rotateCredentials) {
+    credentials = rotatingSharedCredentials({ env: io.env ?? process.env });
+    source = 'shared credentials file, read again every minute';
+  } else if (credentials === undefined) {
     // Required, not imported: Node would first scan this CommonJS package for its export names.
     const { fromNodeProviderChain } = createRequire(import.meta.url)('@aws-sdk/credential-providers');
     credentials = fromNodeProviderChain();
+    source = 'AWS default chain';
   }
 
   let sidecar;
@@ -291,7 +306,7 @@ export async function serveSidecar(options, io) {
     region: options.region ?? null,
     endpoint: options.endpoint ?? null,
   });
-  if (io.credentials === undefined || io.credentialsSource) warmCredentials(credentials, log, io.credentialsSource);
+  if (source) warmCredentials(credentials, log, source);
 
   const reason = await waitForStop(io.signal);
   log({ level: 'info', msg: 'draining', signal: reason });
@@ -306,7 +321,7 @@ export async function serveSidecar(options, io) {
  * its expiry), and says now whether it found any. A miss is a warning, not a failure: each request
  * asks the chain again. Logged by error name only, as the handler logs errors.
  */
-function warmCredentials(credentials, log, source = 'AWS default chain') {
+function warmCredentials(credentials, log, source) {
   Promise.resolve().then(credentials).then(
     () => log({ level: 'info', msg: `caller credentials found (${source})` }),
     (error) => log({ level: 'warn', msg: `no caller credentials yet (${source}): each request asks again`, code: error?.name ?? 'Error' }),

@@ -19,8 +19,9 @@ import { fromHttp } from '@aws-sdk/credential-provider-http';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { capture, waitForLine } from './support/logs.js';
 import { configuredEndpoint, parseSidecarArgs } from '../../pkg/sidecar/cli.js';
+import { ROTATION_INTERVAL_MS, rotatingSharedCredentials } from '../../pkg/sidecar/shared-credentials.js';
 import {
-  AGENT_DEFAULTS, ROTATION_INTERVAL_MS, parseAgentArgs, rotatingSharedCredentials, runAgentCli, sidecarArgv, verbosityLevel,
+  AGENT_DEFAULTS, parseAgentArgs, runAgentCli, sidecarArgv, verbosityLevel,
 } from '../../pkg/sidecar/agent-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -193,4 +194,38 @@ test('server, in process on loopback: EKS Auth through AWS_ENDPOINT_URL_EKS_AUTH
   assert.equal(stderr.text(), '', 'logs on stdout, none on stderr');
   assert.ok(stdout.text().trim().split('\n').every((line) => JSON.parse(line).msg), 'JSON lines');
   assert.ok(!stdout.text().includes(token));
+});
+
+test('server --rotate-credentials true: signs with the credentials file\'s default profile (the hybrid chart\'s args)', async (t) => {
+  const emulator = await startEmulator({
+    region: REGION,
+    associations: [{ cluster: 'c', namespace: 'default', serviceAccount: 'app', roleArn: 'arn:aws:iam::111122223333:role/app' }],
+  });
+  t.after(() => emulator.close());
+  const dir = mkdtempSync(join(tmpdir(), 'agent-hybrid-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'credentials');
+  writeFileSync(file, `[default]\naws_access_key_id = ${DEFAULT_CALLER.accessKeyId}\naws_secret_access_key = ${DEFAULT_CALLER.secretAccessKey}\n`);
+  const stdout = capture();
+  const stderr = capture();
+  const stop = new AbortController();
+  const exited = runAgentCli(
+    ['server', '--cluster-name', 'c', '-p', '0', '-b', '127.0.0.1', '--probe-port', '0', '--metrics-port', '0', '-v', 'trace', '--rotate-credentials', 'true'],
+    {
+      // No keys in the environment: only the file can sign.
+      env: { AWS_REGION: REGION, AWS_ENDPOINT_URL: emulator.endpoint, AWS_SHARED_CREDENTIALS_FILE: file },
+      stdout: stdout.stream, stderr: stderr.stream, signal: stop.signal,
+    },
+  );
+  const listening = await waitForLine(stdout.text, (r) => r.msg === 'listening');
+  assert.equal(listening.endpoint, emulator.endpoint, 'AWS_ENDPOINT_URL, with no --endpoint nor AWS_ENDPOINT_URL_EKS_AUTH');
+  await waitForLine(stdout.text, (r) => r.msg === 'caller credentials found (shared credentials file, read again every minute)');
+  const token = await emulator.mintToken({ namespace: 'default', serviceAccount: 'app' });
+  const credentials = await fromHttp({ awsContainerCredentialsFullUri: listening.url, awsContainerAuthorizationToken: token })();
+  assert.match(credentials.accessKeyId, /^ASIA/);
+  assert.equal(emulator.stats.outcomes.ok, 1);
+  stop.abort();
+  assert.equal(await exited, 0);
+  assert.equal(stderr.text(), '');
+  assert.ok(!stdout.text().includes(DEFAULT_CALLER.secretAccessKey));
 });
