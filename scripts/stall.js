@@ -24,7 +24,8 @@
 // --rate-limit N (the sidecar's default, 1000; the bound flood sends 80% of it),
 // --recovery-flood-rate N (170), --token-bytes N (11000),
 // --pods N (100), --stall-seconds N (15), --after-seconds N (45), --json (figures as JSON on stdout),
-// --cpu-prof DIR (node --cpu-prof of the sidecar in the bound scenario).
+// --cpu-prof DIR (node --cpu-prof of the sidecar in the bound scenario). EKS_AUTH_* variables
+// reach the sidecar (EKS_AUTH_MAX_INFLIGHT=64 npm run stall).
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
@@ -246,6 +247,8 @@ async function startSidecarProcess(root, endpoint, { cpuProf } = {}) {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: '/nonexistent/config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      // The sidecar's settings, e.g. EKS_AUTH_MAX_INFLIGHT=64 npm run stall.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('EKS_AUTH_'))),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
