@@ -8,6 +8,7 @@
  * carries only `--help`.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { EksAuthError } from 'eks-auth-wasm';
@@ -15,6 +16,7 @@ import { DEFAULTS } from './handler.js';
 import { DEFAULT_PORTS, startSidecar } from './server.js';
 import { LOG_LEVELS, jsonLogger } from './log.js';
 import { rotatingSharedCredentials } from './shared-credentials.js';
+import { proxyFromEnvironment } from '../proxy.js';
 
 export { jsonLogger };
 
@@ -182,12 +184,41 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
     maxInflight: integer('max-inflight', 0, 1_000_000, DEFAULTS.maxInflight),
   };
   if (burst !== undefined) options.burst = burst;
+  Object.assign(options, upstreamEnvironment(env));
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
   const rotate = values['rotate-credentials'] ?? /^(1|true)$/i.test(env[envName('rotate-credentials')] ?? '');
   return { help: false, logLevel, options, rotateCredentials: rotate };
 }
 
 const nonEmpty = (value) => (value === undefined || value === '' ? undefined : value);
+
+/**
+ * How EKS Auth is reached, from the variables the agent's Go SDK reads: `AWS_USE_FIPS_ENDPOINT`
+ * (`true` or `false`), `AWS_CA_BUNDLE` (a PEM file: its certificates are the CAs trusted, in place
+ * of Node's, as the SDKs and `eks-auth`'s CLI take it), and the proxies by Go's
+ * `ProxyFromEnvironment` rules (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`; `../proxy.js`).
+ * @throws {SidecarUsageError} for a value the agent's SDK would refuse, or a bundle it cannot read
+ */
+export function upstreamEnvironment(env) {
+  const settings = {};
+  const fips = nonEmpty(env.AWS_USE_FIPS_ENDPOINT);
+  if (fips !== undefined) {
+    if (!/^(true|false)$/i.test(fips)) throw new SidecarUsageError(`AWS_USE_FIPS_ENDPOINT expects true or false, got '${fips}'`);
+    settings.useFips = fips.toLowerCase() === 'true';
+  }
+  const bundle = nonEmpty(env.AWS_CA_BUNDLE);
+  if (bundle !== undefined) {
+    try {
+      settings.ca = readFileSync(bundle, 'utf8');
+    } catch (error) {
+      throw new SidecarUsageError(`AWS_CA_BUNDLE: cannot read ${bundle} (${error.code ?? error.message})`);
+    }
+    if (!settings.ca.includes('-----BEGIN CERTIFICATE-----')) throw new SidecarUsageError(`AWS_CA_BUNDLE: ${bundle} holds no PEM certificate`);
+  }
+  const proxy = proxyFromEnvironment(env);
+  if (proxy.proxies) settings.proxy = proxy;
+  return settings;
+}
 
 /**
  * The AWS SDKs' configured endpoint, as the agent's Go SDK reads it when no `--endpoint` is given:
@@ -307,6 +338,10 @@ export async function serveSidecar(options, io) {
     clusterName: options.clusterName,
     region: options.region ?? null,
     endpoint: options.endpoint ?? null,
+    useFips: options.useFips ?? false,
+    // The proxy's host only: its URL may carry a password.
+    httpsProxy: options.proxy?.httpsProxy?.host ?? null,
+    caBundle: options.ca === undefined ? null : (io.env ?? process.env).AWS_CA_BUNDLE,
   });
   if (source) warmCredentials(credentials, log, source);
 

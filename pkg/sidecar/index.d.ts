@@ -120,10 +120,18 @@ export declare function createSidecarHandler(options: SidecarHandlerOptions): Si
 export declare function createSidecarMetrics(options?: { registry?: Registry }): SidecarMetrics & { registry: Registry };
 
 export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
-  /** A ready client; otherwise one is made from `region`, `endpoint`, `credentials`. */
+  /** A ready client; otherwise one is made from `region`, `endpoint`, `useFips`, `credentials`. */
   client?: CredentialExchange;
   region?: string;
   endpoint?: string;
+  /** The FIPS endpoint of the region (`AWS_USE_FIPS_ENDPOINT=true` in the CLI). */
+  useFips?: boolean;
+  /** The proxy for a URL, undefined to connect directly (`eks-auth sidecar`: Go's
+   * `ProxyFromEnvironment` rules). Only with the default `fetch`. */
+  proxy?: (url: URL) => URL | undefined;
+  /** PEM certificates trusted for EKS Auth's TLS, in place of Node's CAs (`AWS_CA_BUNDLE` in the
+   * CLI). Only with the default `fetch`. */
+  ca?: string;
   /** Caller credentials or a provider (e.g. `fromNodeProviderChain()`). */
   credentials?: unknown;
   /** The made client's attempts (default 3), time for each whole attempt in ms (default 1000) and

@@ -98,9 +98,12 @@ export async function startSidecar(options = {}) {
   const hosts = (options.hosts ?? ['127.0.0.1']).map(bareHost);
   // EKS Auth over node:http unless a client or fetch is given; `close()` ends its connections.
   // One connection per call in flight at most: the handler bounds the calls.
+  // Through `proxy` (the proxy for a URL, `proxyFromEnvironment`), trusting `ca` when given.
   const transport = options.client || options.fetch ? null : createTransport({
     connectTimeoutMs: options.connectTimeoutMs ?? UPSTREAM.connectTimeoutMs,
     maxSockets: options.maxInflight ?? DEFAULTS.maxInflight,
+    proxy: options.proxy,
+    ...(options.ca === undefined ? {} : { tls: { ca: options.ca } }),
   });
   const client = options.client ?? createClient({ ...options, fetch: options.fetch ?? transport.fetch });
   if (client instanceof EksAuthClient) {
@@ -299,11 +302,12 @@ export async function startSidecar(options = {}) {
   }
 }
 
-/** The EKS Auth client from `region`, `endpoint`, `credentials`. */
+/** The EKS Auth client from `region`, `endpoint`, `useFips`, `credentials`. */
 function createClient(options) {
   return new EksAuthClient({
     region: options.region,
     endpoint: options.endpoint,
+    useFips: options.useFips,
     credentials: options.credentials,
     maxAttempts: options.maxAttempts ?? UPSTREAM.maxAttempts,
     timeoutMs: options.timeoutMs ?? UPSTREAM.timeoutMs,
