@@ -77,6 +77,8 @@ const REFUSED_LOG_MS = 10_000;
 /** The code of the 503 answered when `maxInflight` calls are in flight already. */
 const BUSY_CODE = 'TooManyCallsInFlight';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
+/** The counters the handler bumps (`SidecarMetrics`). */
+const METRICS = ['httpResponse', 'cacheState', 'cacheError', 'served', 'rateLimited', 'upstreamError'];
 
 const noop = () => {};
 
@@ -146,7 +148,8 @@ export function createSidecarHandler(options = {}) {
       return NOT_FOUND;
     }
     if (!requestLimiter()) {
-      metrics.httpResponse(429);
+      // Not `pod_identity_http_response`: the agent's limiter answers before its handler counts.
+      metrics.rateLimited();
       noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: config.rateLimit, burst: config.burst }));
       return TOO_MANY_REQUESTS;
     }
@@ -159,7 +162,7 @@ export function createSidecarHandler(options = {}) {
     const entry = recent.get(token);
     if (entry !== undefined && entry.live && now() < entry.freshUntil) {
       if (entry !== newest) touch(entry);
-      metrics.cacheState('hit');
+      metrics.served();
       metrics.httpResponse(200);
       if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...entry.who, cache: 'hit', status: 200 });
       return entry.answer;
@@ -206,7 +209,7 @@ export function createSidecarHandler(options = {}) {
       if (state !== 'expired') {
         touch(entry);
         remember(token, entry);
-        metrics.cacheState('hit');
+        metrics.served();
         log.cache = state === 'fresh' ? 'hit' : 'renew';
         if (state === 'renew') maybeRefresh(token, entry);
         return entry.answer;
@@ -325,7 +328,7 @@ export function createSidecarHandler(options = {}) {
   function failed(key, error, who) {
     if (closed) return { error };
     const irrecoverable = error.irrecoverable === true;
-    metrics.cacheError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
+    metrics.upstreamError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
     const entry = cache.get(key);
     if (entry) {
       if (irrecoverable) {
@@ -356,7 +359,15 @@ export function createSidecarHandler(options = {}) {
     }
     logger({ level: 'debug', msg: 'background refresh', ...who });
     upstream(key, token, who).then((outcome) => {
-      if (outcome.answer !== undefined) metrics.cacheState('refreshed');
+      // The agent's meanings: `hit` is a background renewal that succeeded; `cache_errors` counts
+      // the renewals that failed, by EKS Auth's error code (`Unknown` when it did not answer).
+      if (closed) return;
+      if (outcome.answer !== undefined) {
+        metrics.cacheState('hit');
+      } else {
+        const { error } = outcome;
+        metrics.cacheError(error.irrecoverable === true ? 'NonRecoverable' : 'Recoverable', error.status !== undefined && error.code ? error.code : 'Unknown');
+      }
       logger(outcome.error
         ? { level: 'warn', msg: 'background refresh failed', ...who, code: outcome.error.code, status: outcome.error.status ?? null }
         : { level: 'info', msg: 'background refresh done', ...who });
@@ -665,11 +676,7 @@ function normalizeOptions(options) {
     random,
     logLevel,
     logger: logger === noop ? noop : safeLogger(logger),
-    metrics: {
-      httpResponse: metrics.httpResponse?.bind(metrics) ?? noop,
-      cacheState: metrics.cacheState?.bind(metrics) ?? noop,
-      cacheError: metrics.cacheError?.bind(metrics) ?? noop,
-    },
+    metrics: Object.fromEntries(METRICS.map((name) => [name, metrics[name]?.bind(metrics) ?? noop])),
   };
 }
 

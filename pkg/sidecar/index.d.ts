@@ -22,15 +22,25 @@ export interface LogRecord {
 
 /** Counters the handler increments; `createSidecarMetrics` backs them with prom-client. */
 export interface SidecarMetrics {
-  /** `pod_identity_http_response{code}`: every answer on `/v1/credentials` (429 and 403 included). */
+  /** `pod_identity_http_response{code}`: the handler's answers on `/v1/credentials` (not the rate
+   * limit's 429, as in the agent, whose middleware answers it). */
   httpResponse(code: number): void;
   /**
-   * `pod_identity_cache_state{state}`: `hit` (served from the cache), `miss` (waited for EKS Auth),
-   * `refreshed` (a background renewal succeeded), `evicted` (dropped: capacity, expiry, irrecoverable error).
+   * `pod_identity_cache_state{state}`, the agent's meanings: `hit` a background renewal that
+   * succeeded, `miss` a request that found nothing to serve, `evicted` an entry dropped
+   * (capacity, expiry, irrecoverable error).
    */
-  cacheState(state: 'hit' | 'miss' | 'refreshed' | 'evicted'): void;
-  /** `pod_identity_cache_errors{type,code}`: each failed upstream call; `NonRecoverable` ones evict. */
+  cacheState(state: 'hit' | 'miss' | 'evicted'): void;
+  /** `pod_identity_cache_errors{type,code}`: background renewals that failed; `NonRecoverable`
+   * ones evict; `code` EKS Auth's error code, `Unknown` when it did not answer. */
   cacheError(type: 'Recoverable' | 'NonRecoverable', code: string): void;
+  /** `eks_auth_sidecar_cache_served_total`: answers served from the cache. */
+  served(): void;
+  /** `eks_auth_sidecar_rate_limited_total`: requests answered 429. */
+  rateLimited(): void;
+  /** `eks_auth_sidecar_upstream_errors_total{type,code}`: every failed call to EKS Auth, with the
+   * sidecar's codes (`NetworkError`, `TimeoutError`, ...). */
+  upstreamError(type: 'Recoverable' | 'NonRecoverable', code: string): void;
 }
 
 export interface SidecarHandlerOptions {
@@ -116,8 +126,9 @@ export declare const DEFAULT_PORTS: Readonly<{ port: 2706; probePort: 2703; metr
  */
 export declare function createSidecarHandler(options: SidecarHandlerOptions): SidecarHandler;
 
-/** The agent's three counters on `registry` (a new private one by default). */
-export declare function createSidecarMetrics(options?: { registry?: Registry }): SidecarMetrics & { registry: Registry };
+/** The agent's three counters and the sidecar's own on `registry` (a new private one by default);
+ * with `processMetrics` (default: when the registry is made here) prom-client's default metrics. */
+export declare function createSidecarMetrics(options?: { registry?: Registry; processMetrics?: boolean }): SidecarMetrics & { registry: Registry };
 
 export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   /** A ready client; otherwise one is made from `region`, `endpoint`, `useFips`, `credentials`. */
@@ -152,6 +163,9 @@ export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   metricsPort?: number;
   /** Registry for the metrics; default a private one. */
   registry?: Registry;
+  /** prom-client's default metrics (`process_*`, `nodejs_*`) on the registry. Default: true on a
+   * private registry, false on a given one (which may hold them already). */
+  processMetrics?: boolean;
   /** How long `close()` lets requests in flight finish. Default 30 000 ms. */
   drainTimeoutMs?: number;
   /** Request headers larger than this → 431. Default 16 KiB. */

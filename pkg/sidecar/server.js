@@ -13,7 +13,7 @@
  */
 import { once } from 'node:events';
 import { isIP } from 'node:net';
-import { Counter, Registry } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { EksAuthClient, buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { createTransport } from '../transport.js';
 import { CREDENTIALS_PATH, DEFAULTS, bareHost, createSidecarHandler, pathOf } from './handler.js';
@@ -49,16 +49,30 @@ const PROBE_TIMEOUT_MS = 2_000;
 const UNAVAILABLE_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
 /**
- * The agent's three metrics on `registry` (a private one by default), as the handler's `metrics`:
- * `pod_identity_http_response{code}`, `pod_identity_cache_state{state}`,
- * `pod_identity_cache_errors{type,code}` — counters, as in the agent. Requests count into plain
- * numbers; prom-client reads them only when `/metrics` is scraped.
- * @param {{ registry?: Registry }} [options]
+ * The handler's `metrics` on `registry` (a private one by default), as counters read only when
+ * `/metrics` is scraped (requests count into plain numbers).
+ *
+ * The agent's, with its names, labels and meanings:
+ * - `pod_identity_http_response{code}`: the handler's answers (not the rate limit's 429, which
+ *   the agent's middleware answers, nor 404 for other paths);
+ * - `pod_identity_cache_state{state}`: `hit` a background renewal that succeeded, `miss` a
+ *   request that found nothing to serve, `evicted` an entry dropped for any reason;
+ * - `pod_identity_cache_errors{type,code}`: background renewals that failed, `Recoverable` (kept)
+ *   or `NonRecoverable` (dropped), by EKS Auth's error code, `Unknown` when it did not answer.
+ *
+ * The sidecar's own, under names of their own:
+ * - `eks_auth_sidecar_cache_served_total`: answers served from the cache;
+ * - `eks_auth_sidecar_rate_limited_total`: requests answered 429;
+ * - `eks_auth_sidecar_upstream_errors_total{type,code}`: every failed call to EKS Auth, answered
+ *   or not, with the sidecar's codes (`NetworkError`, `TimeoutError`, ...).
+ *
+ * With `processMetrics` (the default on a registry made here), prom-client's default metrics:
+ * `process_*` and `nodejs_*`, as the agent exports Go's and the process's.
+ * @param {{ registry?: Registry, processMetrics?: boolean }} [options]
  */
-export function createSidecarMetrics({ registry = new Registry() } = {}) {
-  const responses = new Map();
-  const states = new Map();
-  const errors = new Map();
+export function createSidecarMetrics({ registry, processMetrics = registry === undefined } = {}) {
+  registry ??= new Registry();
+  if (processMetrics) collectDefaultMetrics({ register: registry });
   const counter = (config, counts, labels) => new Counter({
     ...config,
     registers: [registry],
@@ -67,26 +81,49 @@ export function createSidecarMetrics({ registry = new Registry() } = {}) {
       for (const [key, n] of counts) this.inc(labels(key), n);
     },
   });
-  counter({ name: 'pod_identity_http_response', help: 'Pod Identity http response code', labelNames: ['code'] },
-    responses, (code) => ({ code: String(code) }));
-  counter({ name: 'pod_identity_cache_state', help: 'The state of credential in cache', labelNames: ['state'] },
-    states, (state) => ({ state }));
-  counter({
-    name: 'pod_identity_cache_errors',
-    help: 'Errors from EKS Auth, by whether the cached credentials were kept (Recoverable) or removed (NonRecoverable)',
-    labelNames: ['type', 'code'],
-  }, errors, (key) => {
+  const byCode = (code) => ({ code: String(code) });
+  const byState = (state) => ({ state });
+  const byTypeAndCode = (key) => {
     const [type, code] = key.split('\n');
     return { type, code };
-  });
+  };
+  const responses = new Map();
+  const states = new Map();
+  const errors = new Map();
+  const upstreamErrors = new Map();
+  const served = new Map([['', 0]]);
+  const rateLimited = new Map([['', 0]]);
+  counter({ name: 'pod_identity_http_response', help: 'Pod Identity http response code', labelNames: ['code'] }, responses, byCode);
+  counter({ name: 'pod_identity_cache_state', help: 'The state of credential in cache', labelNames: ['state'] }, states, byState);
+  counter({
+    name: 'pod_identity_cache_errors', help: 'Removing credentials from cache, got non recoverable error', labelNames: ['type', 'code'],
+  }, errors, byTypeAndCode);
+  counter({ name: 'eks_auth_sidecar_cache_served_total', help: 'Answers served from the cache' }, served, () => ({}));
+  counter({ name: 'eks_auth_sidecar_rate_limited_total', help: 'Requests answered 429 by the rate limit' }, rateLimited, () => ({}));
+  counter({
+    name: 'eks_auth_sidecar_upstream_errors_total',
+    help: 'Failed calls to EKS Auth, by whether cached credentials were kept (Recoverable) or dropped (NonRecoverable)',
+    labelNames: ['type', 'code'],
+  }, upstreamErrors, byTypeAndCode);
   const bump = (counts, key) => counts.set(key, (counts.get(key) ?? 0) + 1);
+  /** Error codes come from EKS Auth: past `MAX_ERROR_CODES` distinct ones, a new one counts as `Unknown`. */
+  const bumpError = (counts, type, code) => {
+    const known = [...counts.keys()].some((key) => key.endsWith(`\n${code}`));
+    bump(counts, `${type}\n${known || counts.size < MAX_ERROR_CODES ? code : 'Unknown'}`);
+  };
   return {
     registry,
     httpResponse: (code) => bump(responses, code),
     cacheState: (state) => bump(states, state),
-    cacheError: (type, code) => bump(errors, `${type}\n${code}`),
+    cacheError: (type, code) => bumpError(errors, type, code),
+    served: () => bump(served, ''),
+    rateLimited: () => bump(rateLimited, ''),
+    upstreamError: (type, code) => bumpError(upstreamErrors, type, code),
   };
 }
+
+/** Distinct error-code labels kept per counter. */
+const MAX_ERROR_CODES = 32;
 
 /**
  * Starts the sidecar and resolves once every server listens.
@@ -120,7 +157,7 @@ export async function startSidecar(options = {}) {
       now: Date.now(),
     });
   }
-  const metrics = createSidecarMetrics({ registry: options.registry });
+  const metrics = createSidecarMetrics({ registry: options.registry, processMetrics: options.processMetrics });
   const handler = createSidecarHandler({ ...options, client, hosts, logger, metrics });
 
   const limits = clientLimits(options);

@@ -97,6 +97,9 @@ async function world(t, { handler: handlerOptions = {}, client: clientOptions = 
       httpResponse: (code) => metricsSeen.push(['http', code]),
       cacheState: (state) => metricsSeen.push(['state', state]),
       cacheError: (type, code) => metricsSeen.push(['error', type, code]),
+      served: () => metricsSeen.push(['served']),
+      rateLimited: () => metricsSeen.push(['rateLimited']),
+      upstreamError: (type, code) => metricsSeen.push(['upstreamError', type, code]),
     },
     ...handlerOptions,
   });
@@ -331,7 +334,9 @@ describe('handler in process', () => {
     const k2 = renewed.json.AccessKeyId;
     assert.notEqual(k2, k1);
     assert.equal(Date.parse(renewed.json.Expiration), T0 + 9 * H);
-    assert.ok(w.metricsSeen.some(([kind, s]) => kind === 'state' && s === 'refreshed'));
+    // The agent's `hit`: a background renewal that succeeded (one), not an answer from the cache.
+    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 1);
+    assert.equal(w.metricsSeen.filter(([kind]) => kind === 'served').length, 3);
 
     // 15 s or less left: never served; the request waits for new ones.
     w.clock.advance(6 * H - 15_000);
@@ -380,6 +385,7 @@ describe('handler in process', () => {
     await w.handler.idle();
     assert.equal(received(w), 1 + 3); // the client's 3 attempts
     assert.deepEqual(w.metricsSeen.filter(([kind]) => kind === 'error'), [['error', 'Recoverable', 'ThrottlingException']]);
+    assert.deepEqual(w.metricsSeen.filter(([kind]) => kind === 'upstreamError'), [['upstreamError', 'Recoverable', 'ThrottlingException']]);
 
     const delay = errorRetryDelay(0.5);
     w.clock.advance(delay - 1);
@@ -478,7 +484,8 @@ describe('handler in process', () => {
     assert.equal(again, answer, 'a hit is the entry\'s own answer, synchronously');
     for (let i = 0; i < 100; i++) w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1:2706', token);
     assert.equal(records.length, logged, 'hits are debug: nothing built at info');
-    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 101);
+    assert.equal(w.metricsSeen.filter(([kind]) => kind === 'served').length, 101);
+    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 0, 'no background renewal');
     // The same answer through the web handler, byte for byte.
     const web = await call(w.handler, token);
     assert.equal(web.text, answer.body.toString());
@@ -591,40 +598,74 @@ describe('over HTTP', () => {
     });
   });
 
-  test('metrics: the agent\'s names and counts on a private registry', async (t) => {
+  test('metrics: the agent\'s names, labels and meanings, the sidecar\'s own apart, process metrics, a private registry', async (t) => {
     const w = await world(t);
     const sidecar = await serve(t, w);
     const token = await w.mint('team-a', 'app-a');
     const get = (headers) => httpGet({ port: sidecar.port, headers: { authorization: token, ...headers } });
-    await get();
-    await get();
+    await get(); // miss: EKS Auth called
+    await get(); // served from the cache: not the agent's `hit`
     await get({ host: 'evil.example' });
     await httpGet({ port: sidecar.port, headers: { authorization: 'x.y' } });
+    await httpGet({ port: sidecar.port, path: '/other', headers: { authorization: token } }); // 404: not counted
     w.clock.advance(3 * H);
     w.emulator.setFaults({ error503: 1 });
-    await get();
+    await get(); // due: served, and a background renewal that fails (503)
+    await sidecar.handler.idle();
+    w.emulator.setFaults({ error503: 0 });
+    w.clock.advance(errorRetryDelay(0.5));
+    await get(); // the renewal tried again: it succeeds, the agent's `hit`
     await sidecar.handler.idle();
 
     const response = await fetch(sidecar.metricsUrl);
     assert.equal(response.status, 200);
     assert.match(response.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
     const text = await response.text();
+    const lines = text.split('\n');
     for (const line of [
       '# TYPE pod_identity_http_response counter',
-      'pod_identity_http_response{code="200"} 3',
+      'pod_identity_http_response{code="200"} 4',
       'pod_identity_http_response{code="403"} 1',
       'pod_identity_http_response{code="400"} 1',
       '# TYPE pod_identity_cache_state counter',
       'pod_identity_cache_state{state="miss"} 1',
-      'pod_identity_cache_state{state="hit"} 2',
+      'pod_identity_cache_state{state="hit"} 1',
       '# TYPE pod_identity_cache_errors counter',
       'pod_identity_cache_errors{type="Recoverable",code="ServiceUnavailableException"} 1',
-    ]) assert.ok(text.split('\n').includes(line), `missing: ${line}\n${text}`);
+      'eks_auth_sidecar_cache_served_total 3',
+      'eks_auth_sidecar_rate_limited_total 0',
+      // Each attempt of the failed renewal's call is one call here: the client's 3 attempts are one.
+      'eks_auth_sidecar_upstream_errors_total{type="Recoverable",code="ServiceUnavailableException"} 1',
+    ]) assert.ok(lines.includes(line), `missing: ${line}\n${text}`);
+    assert.ok(!lines.some((line) => /^pod_identity_http_response\{code="404"\}/.test(line)), '404 is not the handler\'s answer');
+    assert.ok(!lines.some((line) => /^pod_identity_cache_state\{state="(refreshed|evicted)"\}/.test(line)), text);
+    // prom-client's default metrics, as the agent exports Go's and the process's.
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      assert.ok(lines.some((line) => line.startsWith(`${name} `)), `missing: ${name}`);
+    }
     // Probes on the metrics port too, as the agent.
     assert.equal((await fetch(sidecar.metricsUrl.replace('/metrics', '/healthz'))).status, 200);
     // A private registry: two sidecars do not share counts.
     const other = await serve(t, w);
     assert.doesNotMatch(await (await fetch(other.metricsUrl)).text(), /code="200"/);
+  });
+
+  test('metrics: a foreground failure is not the agent\'s cache error; 429 is not an http_response', async (t) => {
+    const w = await world(t, { faults: { error503: 1 } });
+    const sidecar = await serve(t, w, { rateLimit: 1, burst: 2 });
+    const token = await w.mint('team-a', 'app-a');
+    assert.equal((await httpGet({ port: sidecar.port, headers: { authorization: token } })).status, 503);
+    await sidecar.handler.idle();
+    assert.equal((await httpGet({ port: sidecar.port, headers: { authorization: token } })).status, 503);
+    assert.equal((await httpGet({ port: sidecar.port, headers: { authorization: token } })).status, 429);
+    const lines = (await (await fetch(sidecar.metricsUrl)).text()).split('\n');
+    for (const line of [
+      'pod_identity_http_response{code="503"} 2',
+      'eks_auth_sidecar_rate_limited_total 1',
+      'eks_auth_sidecar_upstream_errors_total{type="Recoverable",code="ServiceUnavailableException"} 2',
+    ]) assert.ok(lines.includes(line), `missing: ${line}\n${lines.join('\n')}`);
+    assert.ok(!lines.some((line) => line.startsWith('pod_identity_http_response{code="429"}')));
+    assert.ok(!lines.some((line) => line.startsWith('pod_identity_cache_errors{')), 'no background renewal failed');
   });
 
   test('an address that is not on this machine is skipped when others bind', async (t) => {
