@@ -30,7 +30,7 @@
  * token, hashing it (the cache's key: 64 characters a token rather than its kilobyte or more)
  * and asking the core again happen only on a miss, for a token not seen lately, or once an entry
  * may be due for renewal. Cache hits are logged at `debug` only, and the record is not even built when the
- * logger's `level` is above that. `handler.answer(method, path, host, token)` is that path for
+ * logger's `level` is above that. `handler.answer(method, path, host, token, listener, peer)` is that path for
  * hosts that write their own responses (node:http in `server.js`): it returns an `Answer`, or a
  * promise of one on a miss.
  */
@@ -91,7 +91,16 @@ const noop = () => {};
 export function createSidecarHandler(options = {}) {
   const config = normalizeOptions(options);
   const { client, clusterName, now, random, logger, metrics } = config;
-  const requestLimiter = config.rateLimit > 0 ? tokenBucket(config.rateLimit, config.burst, now) : () => true;
+  /** One request limiter per listener (`bind-addr`), as the agent keeps one per server. */
+  const requestLimiters = new Map();
+  const requestLimiter = (listener) => {
+    let take = requestLimiters.get(listener);
+    if (take === undefined) {
+      take = config.rateLimit > 0 ? tokenBucket(config.rateLimit, config.burst, now) : () => true;
+      requestLimiters.set(listener, take);
+    }
+    return take();
+  };
   const refreshLimiter = config.refreshRateLimit > 0
     ? tokenBucket(config.refreshRateLimit, Math.max(1, Math.ceil(config.refreshRateLimit)), now)
     : () => true;
@@ -142,21 +151,21 @@ export function createSidecarHandler(options = {}) {
    * The answer to one request: an `Answer`, synchronously when it is at hand (other paths, rate
    * limit, Host, a fresh cached entry), else a promise of one. Never rejects.
    */
-  function answer(method, path, host, token) {
+  function answer(method, path, host, token, listener = '', peer = undefined) {
     if (path !== CREDENTIALS_PATH) {
-      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, path, status: 404 });
+      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, path, status: 404, ...addresses(listener, peer) });
       return NOT_FOUND;
     }
-    if (!requestLimiter()) {
+    if (!requestLimiter(listener)) {
       // Not `pod_identity_http_response`: the agent's limiter answers before its handler counts.
       metrics.rateLimited();
-      noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: config.rateLimit, burst: config.burst }));
+      noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: config.rateLimit, burst: config.burst, ...addresses(listener, peer) }));
       return TOO_MANY_REQUESTS;
     }
     const denied = hostVerdict(host);
     if (denied !== undefined) {
       metrics.httpResponse(403);
-      noteRefused('403', () => ({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403 }));
+      noteRefused('403', () => ({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403, ...addresses(listener, peer) }));
       return denied;
     }
     const entry = recent.get(token);
@@ -164,16 +173,27 @@ export function createSidecarHandler(options = {}) {
       if (entry !== newest) touch(entry);
       metrics.served();
       metrics.httpResponse(200);
-      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...entry.who, cache: 'hit', status: 200 });
+      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...addresses(listener, peer), ...entry.who, cache: 'hit', status: 200 });
       return entry.answer;
     }
-    return credentialsFor(method, token);
+    return credentialsFor(method, token, listener, peer);
+  }
+
+  /**
+   * The agent's per-request log keys: `client-addr` (the pod's address and port), `bind-addr`
+   * (the listener's), `cluster-name`.
+   */
+  function addresses(listener, peer) {
+    const fields = { 'cluster-name': clusterName };
+    if (peer?.remoteAddress !== undefined) fields['client-addr'] = `${urlHost(peer.remoteAddress)}:${peer.remotePort}`;
+    if (listener !== '') fields['bind-addr'] = listener;
+    return fields;
   }
 
   /** The slow path: parse, hash, the cache as the core judges it, upstream. */
-  async function credentialsFor(method, token) {
+  async function credentialsFor(method, token, listener, peer) {
     const started = performance.now();
-    const log = { method };
+    const log = { method, ...addresses(listener, peer) };
     let result;
     try {
       result = await lookup(token, log);
@@ -234,7 +254,7 @@ export function createSidecarHandler(options = {}) {
     } catch (error) {
       log.code = error.code;
       refused.add(log);
-      return errorAnswer(error);
+      return tokenAnswer(token, error);
     }
     metrics.cacheState('miss');
     // Pods of one service account share its names: one copy each, not one per cached token.
@@ -253,6 +273,8 @@ export function createSidecarHandler(options = {}) {
       describeError(log, outcome.error, token);
       return errorAnswer(outcome.error);
     }
+    // What was fetched, under the agent's keys (`fetched_role_arn`, `association-id`, ...).
+    Object.assign(log, who, { request_time_ms: outcome.requestTimeMs });
     return outcome.answer;
   }
 
@@ -273,9 +295,14 @@ export function createSidecarHandler(options = {}) {
     deadlines.add(deadline);
     const call = (async () => {
       const fetchedAt = now();
+      const started = performance.now();
       let result;
       try {
         result = await deadline.race(client.assumeRoleForPodIdentity({ clusterName, token }, { signal: deadline.signal }));
+        // The agent's keys for what was fetched; kept with the entry, so later lines name them too.
+        who.fetched_role_arn = result.assumedRoleUser?.arn;
+        who.fetched_role_id = result.assumedRoleUser?.assumeRoleId;
+        who['association-id'] = result.podIdentityAssociation?.associationId;
       } catch (error) {
         return failed(key, asEksAuthError(error, 'NetworkError'), who);
       } finally {
@@ -290,7 +317,7 @@ export function createSidecarHandler(options = {}) {
           store(entry);
           remember(token, entry);
         }
-        return { answer: entry.answer };
+        return { answer: entry.answer, requestTimeMs: Math.round(performance.now() - started) };
       } catch (error) {
         return failed(key, asEksAuthError(error, 'InternalError'), who);
       }
@@ -315,7 +342,7 @@ export function createSidecarHandler(options = {}) {
     if (state === 'expired') {
       // Never served nor cached with 15 s or less left (the core decides what that means).
       throw new EksAuthError(
-        `EKS Auth returned credentials that expire at ${new Date(expiration).toISOString()}, too soon to serve`,
+        `fetched credentials are expired or will expire within the next ${((expiration - params.now) / 1000).toFixed(2)} seconds`,
         { code: 'ExpiredCredentials', retryable: true, fault: 'server' },
       );
     }
@@ -370,7 +397,7 @@ export function createSidecarHandler(options = {}) {
       }
       logger(outcome.error
         ? { level: 'warn', msg: 'background refresh failed', ...who, code: outcome.error.code, status: outcome.error.status ?? null }
-        : { level: 'info', msg: 'background refresh done', ...who });
+        : { level: 'info', msg: 'background refresh done', ...who, request_time_ms: outcome.requestTimeMs });
     });
   }
 
@@ -417,9 +444,10 @@ export function createSidecarHandler(options = {}) {
     const header = host ?? '';
     const known = hostVerdicts.get(header);
     if (known !== undefined || hostVerdicts.has(header)) return known;
+    // The agent's text, naming the addresses this sidecar serves where the agent names its two.
     const verdict = hostAllowed(header, config.hosts)
       ? undefined
-      : textAnswer(403, `Access Denied. Called the credentials endpoint through an address it does not serve (${echoHost(header)}); use ${config.hosts.join(' or ')}`);
+      : textAnswer(403, `Access Denied. Called agent through invalid address, please use either [${config.hosts.map(bareHost).join(' ')}] address not ${echoHost(targetHost(header))}`);
     if (header.length <= HOST_ECHO_CHARS) {
       if (hostVerdicts.size >= HOST_VERDICTS) hostVerdicts.clear();
       hostVerdicts.set(header, verdict);
@@ -558,11 +586,29 @@ function textAnswer(status, text) {
 
 const NOT_FOUND = textAnswer(404, '404 page not found');
 const TOO_MANY_REQUESTS = textAnswer(429, 'Too Many Requests');
+const EMPTY_TOKEN = textAnswer(400, 'Service account token cannot be empty');
 
 function errorAnswer(error) {
+  // Credentials too close to expiry: the agent's own 500, its error text alone.
+  if (error.code === 'ExpiredCredentials') return textAnswer(500, error.message);
   const { status, body } = agentErrorResponse(error);
   return textAnswer(status, body);
 }
+
+/** A token that does not parse: the agent's 400 texts, then the core's reason. */
+function tokenAnswer(token, error) {
+  if (token === '') return EMPTY_TOKEN;
+  return textAnswer(400, `Service account token cannot be parsed: ${String(error.message).replace(/^invalid token: /, '')}`);
+}
+
+/** The `Host` as the agent echoes it: without its port, an IPv6 address without brackets. */
+function targetHost(header) {
+  const withPort = /^(\[[^\]]*\]|[^:]*):[^:]*$/.exec(header);
+  const host = withPort ? withPort[1] : header;
+  return host.length > 1 && host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+const urlHost = (address) => (address.includes(':') ? `[${address}]` : address);
 
 function asEksAuthError(error, code) {
   if (error instanceof EksAuthError) return error;

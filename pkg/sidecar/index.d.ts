@@ -53,7 +53,8 @@ export interface SidecarHandlerOptions {
   hosts?: string[];
   /** Credentials kept (LRU by token hash). Default 2000; 0 disables the cache (calls are still shared). */
   maxCacheSize?: number;
-  /** Requests per second on `/v1/credentials` before 429 (token bucket). Default 1000; 0 = off. */
+  /** Requests per second on `/v1/credentials` before 429 (a token bucket per listener, as the
+   * agent's per server). Default 1000; 0 = off. */
   rateLimit?: number;
   /** Bucket size. Default half of `rateLimit` (at least 1), as the agent. */
   burst?: number;
@@ -96,7 +97,14 @@ export interface SidecarHandler {
    * absent). A cached answer comes back synchronously, without parsing or hashing the token; a miss
    * as a promise. Never rejects.
    */
-  answer(method: string, path: string, host: string | undefined, token: string): Answer | Promise<Answer>;
+  answer(
+    method: string, path: string, host: string | undefined, token: string,
+    /** The listener's `host:port`: each has its own rate limiter (as the agent's servers), and
+     * it is logged as `bind-addr`. Default '' (one limiter). */
+    listener?: string,
+    /** The client's socket (`remoteAddress`, `remotePort`), logged as `client-addr`. */
+    peer?: { remoteAddress?: string; remotePort?: number },
+  ): Answer | Promise<Answer>;
   /** Resolves once no upstream call is in flight (background renewals included). */
   idle(): Promise<void>;
   /** Aborts upstream calls in flight; no more background renewals. */

@@ -176,13 +176,13 @@ export async function startSidecar(options = {}) {
     clientErrorLog('error', 'internal error', { code: error?.code ?? error?.name ?? 'Error', at: /\n\s+at (.*)/.exec(error?.stack ?? '')?.[1] ?? null });
   };
 
-  /** node:http → the handler's `answer` → node:http. */
-  const serve = (request, response) => {
+  /** node:http → the handler's `answer` → node:http; `listener` the server's `host:port`. */
+  const serve = (request, response, listener) => {
     active += 1;
     if (draining) response.shouldKeepAlive = false;
     let result;
     try {
-      result = answerNode(handler, request, response, limits, clientErrorLog);
+      result = answerNode(handler, request, response, limits, clientErrorLog, listener);
     } catch (error) {
       internalError(error);
       result = INTERNAL_ERROR;
@@ -217,7 +217,9 @@ export async function startSidecar(options = {}) {
     let port = options.port ?? DEFAULT_PORTS.port;
     const bound = [];
     for (const host of hosts) {
-      const server = newServer(serve);
+      // Each address its own rate limiter, as the agent's servers: known once it listens.
+      let listener = '';
+      const server = newServer((request, response) => serve(request, response, listener));
       try {
         await listen(server, host, port, LISTEN_BACKLOG);
       } catch (error) {
@@ -228,6 +230,7 @@ export async function startSidecar(options = {}) {
         throw error;
       }
       port = server.address().port;
+      listener = `${urlHost(host)}:${port}`;
       servers.push(server);
       bound.push(host);
     }
@@ -371,7 +374,7 @@ const BODY_TOO_LARGE = Object.freeze({
  * `Header.Get`; a second `Host` is refused, as Go's server does), the body limit, then the
  * handler's answer (or a promise of it).
  */
-function answerNode(handler, request, response, limits, clientErrorLog) {
+function answerNode(handler, request, response, limits, clientErrorLog, listener) {
   const raw = request.rawHeaders;
   let host;
   let token;
@@ -425,7 +428,7 @@ function answerNode(handler, request, response, limits, clientErrorLog) {
     host = `${urlHost(localAddress)}:${localPort}`;
   }
   const url = request.url ?? '/';
-  return handler.answer(request.method, url === CREDENTIALS_PATH ? url : pathOf(url), host, token ?? '');
+  return handler.answer(request.method, url === CREDENTIALS_PATH ? url : pathOf(url), host, token ?? '', listener, request.socket);
 }
 
 function write(response, answer) {

@@ -73,8 +73,8 @@ function clockedFetch(clock, bodies) {
 }
 
 /** Emulator + client + handler on one manual clock; `t.after` closes everything. */
-async function world(t, { handler: handlerOptions = {}, client: clientOptions = {}, faults, clock = manualClock() } = {}) {
-  const emulator = await startEmulator({ associations: ASSOCIATIONS, now: clock.now, signingKey: SIGNING_KEY, faults });
+async function world(t, { handler: handlerOptions = {}, client: clientOptions = {}, faults, clock = manualClock(), emulator: emulatorOptions = {} } = {}) {
+  const emulator = await startEmulator({ associations: ASSOCIATIONS, now: clock.now, signingKey: SIGNING_KEY, faults, ...emulatorOptions });
   const upstreamBodies = [];
   const client = new EksAuthClient({
     region: REGION,
@@ -218,18 +218,29 @@ describe('handler in process', () => {
     assert.equal(received(w), 1);
   });
 
-  test('missing, empty and unparsable tokens: 400 from the core, no upstream call', async (t) => {
+  test('missing, empty and unparsable tokens: 400 with the agent\'s texts (the core\'s reason after), no upstream call', async (t) => {
     const w = await world(t);
     for (const token of [undefined, '', 'not-a-jwt', 'a.b.c', 'Bearer x.y.z']) {
       const response = await call(w.handler, token);
       let error;
       try { parseToken(token ?? ''); } catch (e) { error = e; }
       assert.ok(error, `parseToken accepted ${token}`);
-      assertAgentError(response, error);
       assert.equal(response.status, 400);
-      assert.match(response.text, /^\[\]: \(InvalidInput\): invalid token: .*, fault: client\n$/);
+      assert.equal(response.headers.get('content-type'), 'text/plain; charset=utf-8');
+      // internal/validation/request.go:58-64 (agent 0.1.37).
+      assert.equal(response.text, token ? `Service account token cannot be parsed: ${error.message.replace(/^invalid token: /, '')}\n` : 'Service account token cannot be empty\n');
     }
     assert.equal(received(w), 0);
+  });
+
+  test('credentials with 15 s or less left: the agent\'s 500 text, nothing cached', async (t) => {
+    const w = await world(t, { emulator: { credentialsLifetimeSeconds: 10 } });
+    const token = await w.mint('team-a', 'app-a');
+    const response = await call(w.handler, token);
+    assert.equal(response.status, 500);
+    // internal/credsretriever/refreshing_cache.go (agent 0.1.37): the error's text alone.
+    assert.equal(response.text, 'fetched credentials are expired or will expire within the next 10.00 seconds\n');
+    assert.equal(w.handler.cacheSize, 0);
   });
 
   test('other paths: 404, no upstream call', async (t) => {
@@ -262,7 +273,12 @@ describe('handler in process', () => {
     assert.equal((await call(agentLike, token, { host: '169.254.170.23' })).status, 200);
     assert.equal((await call(agentLike, token, { host: '[fd00:ec2::23]:80' })).status, 200);
     assert.equal((await call(agentLike, token, { host: 'localhost' })).status, 403);
-    assert.equal((await call(agentLike, token, { host: '127.0.0.1' })).status, 403);
+    // The agent's text (internal/validation/request.go:107-109 at 0.1.37): the Host without its port.
+    const refused = await call(agentLike, token, { host: '127.0.0.1:80' });
+    assert.equal(refused.status, 403);
+    assert.equal(refused.text, 'Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not 127.0.0.1\n');
+    assert.equal((await call(agentLike, token, { host: '[fd00::1]:80' })).text,
+      'Access Denied. Called agent through invalid address, please use either [169.254.170.23 fd00:ec2::23] address not fd00::1\n');
 
     // Bound to every address: any IP literal and localhost, never a name.
     const wildcard = createSidecarHandler({ client: w.client, clusterName: CLUSTER, now: w.clock.now, hosts: ['0.0.0.0'] });
@@ -596,6 +612,31 @@ describe('over HTTP', () => {
       assert.match(metrics, /^pod_identity_http_response\{code="500"\} 1$/m);
       assert.match(metrics, /^pod_identity_http_response\{code="200"\} 1$/m);
     });
+  });
+
+  test('one rate limiter per bound address, as the agent\'s servers; the agent\'s log keys', async (t) => {
+    const w = await world(t);
+    const sidecar = await serve(t, w, { hosts: ['127.0.0.1', '::1'], rateLimit: 1, burst: 1 });
+    const token = await w.mint('team-a', 'app-a', 'pod-1');
+    const get = (host) => httpGet({ host, port: sidecar.port, headers: { authorization: token, host: host.includes(':') ? `[${host}]` : host } });
+    assert.equal((await get('127.0.0.1')).status, 200);
+    assert.equal((await get('127.0.0.1')).status, 429, 'this address\'s bucket is spent');
+    assert.equal((await get('::1')).status, 200, 'the other address has its own');
+    assert.equal((await get('::1')).status, 429);
+    w.clock.advance(1000);
+    assert.equal((await get('127.0.0.1')).status, 200);
+    // The request that called EKS Auth: client-addr, bind-addr, cluster-name, and what was fetched.
+    const fetched = w.logs.find((r) => r.msg === 'credentials request' && r.status === 200 && r.cache === 'miss');
+    assert.equal(fetched['bind-addr'], `127.0.0.1:${sidecar.port}`);
+    assert.match(fetched['client-addr'], /^127\.0\.0\.1:\d+$/);
+    assert.equal(fetched['cluster-name'], CLUSTER);
+    assert.equal(fetched.fetched_role_arn, w.upstreamBodies[0].assumedRoleUser.arn);
+    assert.equal(fetched.fetched_role_id, w.upstreamBodies[0].assumedRoleUser.assumeRoleId);
+    assert.equal(fetched['association-id'], w.upstreamBodies[0].podIdentityAssociation.associationId);
+    assert.ok(Number.isInteger(fetched.request_time_ms) && fetched.request_time_ms >= 0);
+    const limited = w.logs.find((r) => r.msg === 'rate limit exceeded: answering 429');
+    assert.equal(limited['bind-addr'], `127.0.0.1:${sidecar.port}`);
+    assert.match(limited['client-addr'], /^127\.0\.0\.1:\d+$/);
   });
 
   test('metrics: the agent\'s names, labels and meanings, the sidecar\'s own apart, process metrics, a private registry', async (t) => {
