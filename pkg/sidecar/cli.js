@@ -31,6 +31,10 @@ Every option can also be set by an environment variable: EKS_AUTH_ and the optio
 snake case (EKS_AUTH_CLUSTER_NAME, EKS_AUTH_PORT, ...); EKS_AUTH_HOST takes a comma-separated list.
 A flag wins over its variable.
 
+EKS Auth is reached as the agent's Go SDK reaches it: through HTTPS_PROXY (HTTP_PROXY for an http
+endpoint) unless NO_PROXY names the host (Go's rules; loopback never proxied), at the region's FIPS
+endpoint with AWS_USE_FIPS_ENDPOINT=true, trusting the certificates of AWS_CA_BUNDLE when set.
+
 Options:
   -c, --cluster-name NAME          the EKS cluster (required)
       --region REGION              EKS Auth region (also AWS_REGION, AWS_DEFAULT_REGION)
