@@ -50,15 +50,16 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod boundary;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod inspect;
-pub mod json;
 pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod shape;
 pub mod sign;
 mod text;
 pub mod time;

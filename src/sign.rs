@@ -7,10 +7,10 @@
 //! `aws-sigv4`'s full HTTP signer.
 
 use crate::error::Error;
-use crate::json::{ObjectWriter, ToJson};
 use crate::time;
 use crate::validate;
 use aws_sigv4::sign::v4;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -18,13 +18,16 @@ use std::fmt;
 use std::time::SystemTime;
 
 /// The caller's AWS credentials: the node's or the CLI user's, never the pod's.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Credentials {
     /// Access key id (`AKIA...`, `ASIA...`).
     pub access_key_id: String,
     /// Secret access key; never printed.
     pub secret_access_key: String,
     /// Session token of temporary credentials; sent as `x-amz-security-token`, never printed.
+    /// Empty reads as absent: it is how unset environment variables often arrive.
+    #[serde(default, deserialize_with = "crate::shape::non_empty")]
     pub session_token: Option<String>,
 }
 
@@ -145,7 +148,8 @@ pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<Sig
 }
 
 /// Every stage of a SigV4 signature, for a debug trace or the console.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SigningStages {
     /// The canonical request, exactly as hashed.
     pub canonical_request: String,
@@ -159,20 +163,6 @@ pub struct SigningStages {
     pub signature: String,
     /// The `Authorization` header value.
     pub authorization: String,
-}
-
-impl ToJson for SigningStages {
-    /// Every stage, the canonical request as it is (the JavaScript boundary redacts it first).
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .str("canonicalRequest", &self.canonical_request)
-            .str("signedHeaders", &self.signed_headers)
-            .str("credentialScope", &self.credential_scope)
-            .str("stringToSign", &self.string_to_sign)
-            .str("signature", &self.signature)
-            .str("authorization", &self.authorization)
-            .finish();
-    }
 }
 
 impl fmt::Debug for SigningStages {
