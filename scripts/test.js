@@ -25,6 +25,7 @@ step('clock ban (clippy, wasm32)', 'cargo', ['clippy', '--quiet', '--lib', '--ta
 step('clock ban (clippy, wasm32, the console module)', 'cargo', ['clippy', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'console', '--', '-D', 'warnings']);
 process.stderr.write('\n== wasm build\n');
 build();
+step('native example (Rust, hyper) against the emulator', process.execPath, [join('scripts', 'native-example.js')]);
 const only = process.argv.slice(2);
 const files = only.length
   ? only

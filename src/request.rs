@@ -98,6 +98,25 @@ impl fmt::Debug for SignedRequest {
     }
 }
 
+impl TryFrom<SignedRequest> for http::Request<Vec<u8>> {
+    type Error = Error;
+
+    /// The request for a Rust HTTP client (hyper, reqwest): the absolute URL as its URI, the
+    /// headers in botocore's order, the body's bytes. No `host` header: the client sets it from
+    /// the URI, as fetch does (it was signed with the URL's authority).
+    ///
+    /// # Errors
+    /// `InvalidInput` on `request.url` or a header that `http` refuses (neither happens to a
+    /// request the core built: they are validated visible ASCII).
+    fn try_from(request: SignedRequest) -> Result<Self, Error> {
+        let mut builder = http::Request::builder().method(request.method.as_str()).uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(request.body.into_bytes()).map_err(|e| Error::input("request", e.to_string()))
+    }
+}
+
 impl AssumeRoleRequest {
     /// Checks every input against the model and this crate's rules, in field order.
     ///
@@ -245,5 +264,35 @@ pub fn assume_role_signing_stages(input: &AssumeRoleRequest) -> Result<Option<Si
             .map(Some)
         }
         _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn a_built_request_as_an_http_request() {
+        let input = AssumeRoleRequest {
+            region: Some("us-east-1".into()),
+            cluster_name: "c".into(),
+            token: "a.b.c".into(),
+            credentials: Some(Credentials { access_key_id: "AKID".into(), secret_access_key: "S".into(), session_token: None }),
+            now: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            use_fips: false,
+            endpoint: None,
+            eks_node_name: Some("é😀\u{7f}\n\"".into()),
+            instance_id: None,
+            zone: None,
+        };
+        let signed = build_assume_role_request(&input).unwrap();
+        let request = http::Request::<Vec<u8>>::try_from(signed.clone()).unwrap();
+        assert_eq!(request.method(), http::Method::POST);
+        assert_eq!(request.uri().to_string(), signed.url);
+        let names: Vec<&str> = request.headers().keys().map(http::HeaderName::as_str).collect();
+        assert_eq!(names, ["content-type", "x-amz-date", "authorization"]);
+        // Python's `json.dumps`: non-ASCII and DEL as `\u` escapes, surrogate pairs past the BMP.
+        assert_eq!(request.body(), br#"{"token": "a.b.c", "eksNodeName": "\u00e9\ud83d\ude00\u007f\n\""}"#);
     }
 }

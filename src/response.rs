@@ -155,6 +155,17 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
     shape::read(&root).map_err(|(path, rule)| malformed(format!("{path} {rule}")))
 }
 
+/// Reads a response a Rust HTTP client received (hyper, reqwest): its status and headers from
+/// `parts`, and its body. Header values that are not text are left out.
+///
+/// # Errors
+/// As [`parse_assume_role_response`].
+pub fn parse_http_response(parts: &http::response::Parts, body: &[u8]) -> Result<AssumeRoleResult, Error> {
+    let headers: Vec<(&str, &str)> =
+        parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+    parse_assume_role_response(&HttpResponse { status: parts.status.as_u16(), headers: &headers, body })
+}
+
 /// Error types the EKS Pod Identity Agent treats as final for a token (it evicts and stops retrying).
 const IRRECOVERABLE: &[&str] = &[
     "AccessDeniedException",
@@ -268,6 +279,19 @@ pub fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_from_http_parts() {
+        let response = http::Response::builder()
+            .status(403)
+            .header("x-amzn-RequestId", "r-1")
+            .header("x-amzn-ErrorType", "AccessDeniedException")
+            .body(br#"{"message":"no"}"#.to_vec())
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let e = parse_http_response(&parts, &body).unwrap_err();
+        assert_eq!((e.code(), e.message(), e.request_id()), ("AccessDeniedException", "no", Some("r-1")));
+    }
 
     #[test]
     fn a_duplicate_member_reads_as_its_last_value() {
