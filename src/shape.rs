@@ -245,6 +245,8 @@ pub fn read(root: &Value) -> Result<AssumeRoleResult, Fault> {
 
 /// serde's complaint about the member at `path`, in this crate's words.
 fn fault(path: String, message: &str) -> Fault {
+    // serde-wasm-bindgen's errors are JavaScript `Error`s, shown as `Error: <message>`.
+    let message = message.strip_prefix("Error: ").unwrap_or(message);
     let join = |name: &str| if path.is_empty() { name.to_string() } else { [path.as_str(), ".", name].concat() };
     if let Some(name) = message.strip_prefix("missing field `").and_then(|m| m.strip_suffix('`')) {
         return (join(name), "is required".into());

@@ -101,8 +101,10 @@ test('cold start: no export returns two values, and the module imports only its 
       }
     } else if (id === 2) {
       for (let n = leb(); n > 0; n--) {
-        at += leb(); // module name
-        at += leb(); // field name
+        for (let name = 0; name < 2; name++) {
+          const length = leb(); // the module's name, then the field's
+          at += length;
+        }
         const kind = bytes[at++];
         if (kind === 0) {
           imported++;
