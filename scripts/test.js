@@ -20,7 +20,7 @@ function step(name, cmd, args) {
   }
 }
 
-step('core', 'cargo', ['test', '--quiet']);
+step('core', 'cargo', ['test', '--quiet', '--features', 'sigv4-suite']);
 step('clock ban (clippy, wasm32)', 'cargo', ['clippy', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
 step('clock ban (clippy, wasm32, the console module)', 'cargo', ['clippy', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'console', '--', '-D', 'warnings']);
 process.stderr.write('\n== wasm build\n');
