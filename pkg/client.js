@@ -9,6 +9,9 @@ import {
   parseAssumeRoleResponse,
   redact,
 } from './core.js';
+import { Deadline } from './deadline.js';
+
+export { Deadline };
 
 const sleepFor = (ms, signal) =>
   new Promise((resolve, reject) => {
@@ -125,25 +128,34 @@ export class EksAuthClient {
   }
 
   async #send(request, attempt, signal) {
-    const signals = [signal, this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined].filter(Boolean);
-    const combined = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    // The attempt's own deadline (fetch and body alike), and the caller's signal through it.
+    const deadline = new Deadline(signal).arm(this.timeoutMs, () => new EksAuthError(
+      `no response from ${new URL(request.url).host} within ${this.timeoutMs} ms`,
+      { code: 'TimeoutError', retryable: true, fault: 'server' },
+    ));
     // A trace must never carry a secret: the session token header is shown as redacted.
     const traced = { ...request.headers };
     if (traced['x-amz-security-token'] !== undefined) traced['x-amz-security-token'] = '** redacted **';
     this.onEvent({ type: 'request', attempt, method: request.method, url: request.url, headers: traced });
     let response, body;
     try {
-      response = await this.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: combined });
-      body = new Uint8Array(await response.arrayBuffer());
+      // Raced against the deadline: the attempt ends then even if `fetch` ignores the signal.
+      [response, body] = await deadline.race((async () => {
+        const answer = await this.fetch(request.url, { method: request.method, headers: request.headers, body: request.body, signal: deadline.signal });
+        return [answer, new Uint8Array(await answer.arrayBuffer())];
+      })());
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      const timedOut = e?.name === 'TimeoutError' || (combined?.aborted && combined.reason?.name === 'TimeoutError');
+      if (deadline.expired) throw deadline.signal.reason;
+      const timedOut = e?.name === 'TimeoutError';
       throw new EksAuthError(
         timedOut
           ? `no response from ${new URL(request.url).host} within ${this.timeoutMs} ms`
           : `could not reach ${new URL(request.url).host}: ${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? e}`,
         { code: timedOut ? 'TimeoutError' : 'NetworkError', retryable: true, fault: 'server', cause: e },
       );
+    } finally {
+      deadline.clear();
     }
     const headers = headerObject(response.headers);
     this.onEvent({ type: 'response', attempt, status: response.status, headers });

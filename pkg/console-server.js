@@ -12,9 +12,12 @@
  *                                                       the configured EKS Auth endpoint (only it)
  *
  * Defences: binds loopback only; refuses a `Host` header that is not its own address and port
- * (DNS rebinding) and a cross-site `Origin`; forwards only POSTs under `/clusters/` to the one
- * endpoint (never to a URL from the page: no open proxy), without the browser's cookies, origin or
- * referer; logs (when asked) method, path, status and duration — never headers or bodies.
+ * (DNS rebinding), two `Host` headers and a cross-site `Origin`; serves only the files it names
+ * (any other path, dot segments included, is 404); forwards only POSTs under `/clusters/` whose
+ * path has no dot segment (`.` or `..`, percent-encoded or not: the endpoint could resolve it
+ * above `/clusters/`) to the one endpoint (never to a URL from the page: no open proxy), without
+ * the browser's cookies, origin or referer; logs (when asked) method, path, status and duration —
+ * never headers or bodies.
  */
 import { createServer, request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
@@ -127,6 +130,8 @@ export async function startConsoleServer({
   });
 
   async function handle(request, response) {
+    // Node keeps the first of two Host headers; which one a server behind us would read is unknown.
+    if (hostHeaders(request.rawHeaders) > 1) return plain(response, 400, 'two Host headers');
     // DNS rebinding: a page elsewhere reaching this port through a name it controls.
     if (!ownAddress(request.headers.host)) return plain(response, 403, 'Host not served here');
     const url = request.url ?? '';
@@ -153,6 +158,7 @@ export async function startConsoleServer({
   /** Forwards one signed request to the configured endpoint; `rest` is the path after `/proxy`. */
   async function proxy(request, response, rest) {
     if (!sameOrigin(request.headers)) return plain(response, 403, 'cross-site request refused');
+    if (hasDotSegment(pathOf(rest))) return plain(response, 400, 'the proxy refuses dot segments (. or ..) in the path');
     if (request.method !== 'POST') return plain(response, 405, 'the proxy forwards POST only', { allow: 'POST' });
     // Only the operation's path under the one endpoint: the page cannot name another host.
     if (!rest.startsWith('/clusters/')) return plain(response, 404, `the proxy forwards ${PROXY_PATH}/clusters/... only`);
@@ -304,6 +310,23 @@ function send(response, status, type, body, headers = {}, length = Buffer.byteLe
 
 function plain(response, status, message, headers = {}) {
   send(response, status, 'text/plain; charset=utf-8', `${message}\n`, { 'cache-control': 'no-store', ...headers });
+}
+
+function hostHeaders(rawHeaders) {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].length === 4 && rawHeaders[i].toLowerCase() === 'host') count += 1;
+  return count;
+}
+
+/** Whether `path` has a `.` or `..` segment once percent-decoded (a malformed escape counts too). */
+function hasDotSegment(path) {
+  let decoded;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return decoded.split(/[/\\]/).some((segment) => segment === '.' || segment === '..');
 }
 
 function pathOf(url = '') {

@@ -203,6 +203,26 @@ export interface AssumeRoleParams {
 }
 
 /** `AssumeRoleForPodIdentity` with fetch, AWS standard retries and clock-skew correction. */
+/**
+ * A deadline the code holds itself: an `AbortController` of its own, aborted by a `setTimeout` it
+ * keeps (armed again per phase), by the caller's signal, or by `abort()`. The client's attempts, the
+ * Node transport's connect and read timeouts and the sidecar's calls in flight use it, rather than
+ * `AbortSignal.timeout()` inside `AbortSignal.any()`, whose timer Node 20 can garbage-collect before it fires.
+ */
+export class Deadline {
+  constructor(parent?: AbortSignal);
+  readonly signal: AbortSignal;
+  /** Whether the timer fired (rather than the caller's signal or `abort()`). */
+  readonly expired: boolean;
+  /** (Re)starts the timer: `ms` from now (none if 0 or not finite) the signal aborts with `reason()`. */
+  arm(ms: number, reason: () => unknown): this;
+  abort(reason?: unknown): void;
+  /** Stops the timer and stops following the caller's signal. */
+  clear(): void;
+  /** `promise`, or a rejection with the signal's reason as soon as it aborts. */
+  race<T>(promise: Promise<T>): Promise<T>;
+}
+
 export class EksAuthClient {
   constructor(options?: EksAuthClientOptions);
   /** Server time minus host time learnt from responses, ms. */

@@ -1,7 +1,8 @@
 /**
  * The Node hosts' `fetch` for `EksAuthClient` (the CLI's and the sidecar's): Node's own
  * `http`/`https` over kept-alive connections, with a connect timeout (TCP and TLS) and a read
- * timeout (until the headers, then between body chunks).
+ * timeout (until the headers, then between body chunks), both on one `Deadline` per request, and
+ * at most `maxSockets` connections per endpoint.
  *
  * Not Node's global `fetch`: it is undici inside, which Node loads at the first call (~30 ms here),
  * and whose HTTP parser is wasm that V8 then compiles in the background. That was ~100 ms of a
@@ -10,6 +11,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { Deadline } from 'eks-auth-wasm';
 
 /** A failure of the connection itself: `code` is `ConnectTimeout` or `ReadTimeout`. */
 export class ConnectionError extends Error {
@@ -56,25 +58,22 @@ function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
     // As fetch sends a body it knows whole: with its length, not in chunks.
     if (init.body !== undefined && init.body !== null) headers['content-length'] = Buffer.byteLength(init.body);
     const request = (secure ? https : http).request(target, { method: init.method ?? 'GET', headers, agent: agents[target.protocol] });
-    let stream = request; // what a timeout or the signal ends: the request, then the response
-    let timer;
+    let stream = request; // what the deadline ends: the request, then the response
+    // The caller's signal, the connect timeout, then the read timeout: whichever ends it first.
+    const deadline = new Deadline(signal);
     const settle = (error, answer) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      deadline.clear();
       if (error) reject(error);
       else resolve(answer);
     };
-    const arm = (ms, code, message) => {
-      clearTimeout(timer);
-      if (ms > 0) timer = setTimeout(() => stream.destroy(new ConnectionError(message, code)), ms);
-    };
-    const reading = () => arm(readTimeoutMs, 'ReadTimeout', 'no answer within the read timeout');
-    const onAbort = () => stream.destroy(signal.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const connectTimeout = () => new ConnectionError('no connection within the connect timeout', 'ConnectTimeout');
+    const readTimeout = () => new ConnectionError('no answer within the read timeout', 'ReadTimeout');
+    const reading = () => deadline.arm(readTimeoutMs, readTimeout);
+    deadline.signal.addEventListener('abort', () => stream.destroy(deadline.signal.reason), { once: true });
     request.on('error', (error) => settle(error));
     request.on('socket', (socket) => {
       if (!socket.connecting) return reading(); // a kept-alive connection
-      arm(connectTimeoutMs, 'ConnectTimeout', 'no connection within the connect timeout');
+      deadline.arm(connectTimeoutMs, connectTimeout);
       socket.once(secure ? 'secureConnect' : 'connect', reading);
     });
     request.on('response', (response) => {
@@ -94,15 +93,18 @@ function send(url, init, agents, { connectTimeoutMs, readTimeoutMs }) {
 
 /**
  * A `fetch` for `EksAuthClient` over its own kept-alive connections.
- * @param {{ tls?: import('node:tls').ConnectionOptions, connectTimeoutMs?: number, readTimeoutMs?: number }} [connection]
- *   TLS options for https (certificate checks, CAs); timeouts in ms, 0 or none = no limit
+ * @param {{ tls?: import('node:tls').ConnectionOptions, connectTimeoutMs?: number, readTimeoutMs?: number,
+ *   maxSockets?: number }} [connection] TLS options for https (certificate checks, CAs); timeouts in
+ *   ms, 0 or none = no limit; `maxSockets`: connections per endpoint at most (more requests wait
+ *   for one), default no limit
  * @param {{ base?: typeof fetch, userAgent?: string }} [options] `base` (a test hook) replaces the request
  * @returns {{ fetch: typeof fetch, close(): void }} `close()` when done: it ends the kept-alive connections
  */
 export function createTransport(connection = {}, { base, userAgent } = {}) {
+  const pool = connection.maxSockets > 0 ? { maxSockets: connection.maxSockets, maxTotalSockets: connection.maxSockets } : {};
   const agents = {
-    'http:': new http.Agent({ keepAlive: true }),
-    'https:': new https.Agent({ keepAlive: true, ...connection.tls }),
+    'http:': new http.Agent({ keepAlive: true, ...pool }),
+    'https:': new https.Agent({ keepAlive: true, ...pool, ...connection.tls }),
   };
   const fetch = (url, init = {}) => {
     const sent = { ...init, headers: userAgent ? { ...init.headers, 'user-agent': userAgent } : init.headers };

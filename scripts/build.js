@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds the wasm modules (every host's, and the console's): cargo (wasm32) → wasm-bindgen CLI (the exact version in
 // Cargo.lock, web target) → wasm-opt -O3 (npm binaryen) → the glue minified (esbuild); then the
-// Node entry bundled into one file (esbuild). Installs the Rust target and the CLI when missing;
-// skips steps whose output is newer than their input.
-import { execFileSync, spawnSync } from 'node:child_process';
+// Node entry bundled into one file (esbuild). First installs what it needs when missing or stale
+// (scripts/setup.js: the npm packages, the Rust target, the CLI); skips steps whose output is newer
+// than their input.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, rmSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lockedBindgenVersion, setup } from './setup.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'pkg', 'wasm');
@@ -17,37 +19,6 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: root, ...opts });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}`);
-}
-
-function output(cmd, args) {
-  try {
-    return execFileSync(cmd, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  } catch {
-    return '';
-  }
-}
-
-/** The wasm-bindgen version Cargo.lock pins: the CLI must be exactly it. */
-function lockedBindgenVersion() {
-  const lock = readFileSync(join(root, 'Cargo.lock'), 'utf8');
-  const m = lock.match(/\[\[package\]\]\nname = "wasm-bindgen"\nversion = "([^"]+)"/);
-  if (!m) throw new Error('wasm-bindgen is not in Cargo.lock');
-  return m[1];
-}
-
-function ensureTarget() {
-  if (!output('rustup', ['target', 'list', '--installed']).split('\n').includes('wasm32-unknown-unknown')) {
-    log('installing the Rust target wasm32-unknown-unknown');
-    run('rustup', ['target', 'add', 'wasm32-unknown-unknown']);
-  }
-}
-
-function ensureBindgen(version) {
-  const have = output('wasm-bindgen', ['--version']).trim();
-  if (have === `wasm-bindgen ${version}`) return;
-  log(`installing wasm-bindgen-cli ${version} (found: ${have || 'none'}; takes ~7 minutes once)`);
-  // Not --locked: the CLI's own lockfile pins a crate version the registry here lacks.
-  run('cargo', ['install', 'wasm-bindgen-cli', '--version', version, '--force']);
 }
 
 const newer = (a, b) => existsSync(a) && existsSync(b) && statSync(a).mtimeMs >= statSync(b).mtimeMs;
@@ -73,9 +44,8 @@ const WASM_OPT = ['-O3', '--one-caller-inline-max-function-size=30', '--low-memo
   '--strip-producers'];
 
 export function build() {
-  ensureTarget();
+  setup();
   const version = lockedBindgenVersion();
-  ensureBindgen(version);
   mkdirSync(outDir, { recursive: true });
   for (const module of MODULES) buildModule(module, version);
   bundleNodeEntry();

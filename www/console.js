@@ -7,7 +7,7 @@
 //
 // Secrets (the token, the caller's secret key and session token, received credentials) live only
 // in this tab's memory and the inputs: never stored, logged or put in the address, and masked in
-// every output (through the core's `redact`) until Reveal secrets is pressed.
+// every output (through the core's `redact`) until Show secrets is pressed.
 import {
   init, buildAssumeRoleRequest, parseAssumeRoleResponse, redact, clockSkew, toContainerCredentials, toCredentialProcess,
   toShellExports,
@@ -20,7 +20,7 @@ import { adviceFor, diffCanonicalRequests, differingSpan, extractCanonicalReques
 const $ = (id) => document.getElementById(id);
 /** Set by the console server on answers it makes itself (endpoint unreachable or silent). */
 const PROXY_ERROR_HEADER = 'x-eks-auth-console-error';
-const MASK = '•••••••• (hidden: Reveal secrets)';
+const MASK = '•••••••• (hidden: Show secrets)';
 /** Inputs holding secrets: password fields until revealed. */
 const SECRET_INPUTS = ['token', 'secret-access-key', 'session-token'];
 const RESPONSE_INPUTS = ['response-status', 'response-headers', 'response-body'];
@@ -31,11 +31,11 @@ const FIELD_INPUTS = {
   'credentials.sessionToken': 'session-token', eksNodeName: 'eks-node-name', instanceId: 'instance-id', zone: 'zone', now: 'time',
 };
 const CHECK_LABELS = {
-  'three-segments': 'Three segments',
+  'three-segments': 'Shaped like a JWT',
   audience: `Audience includes pods.eks.amazonaws.com`,
   'not-expired': 'Not expired',
   'not-before': 'Already valid (nbf)',
-  subject: 'Subject matches kubernetes.io',
+  subject: 'Subject names its service account',
   'pod-binding': 'Bound to a pod',
 };
 
@@ -45,6 +45,8 @@ const state = {
   revealed: false,
   /** The request for the current inputs: `{ input, request, explanation }`, or undefined when they are invalid. */
   built: undefined,
+  /** Why the request is not built, when it is not: for Send's status. */
+  notBuilt: undefined,
   /** The answer Send received, while the Response fields still show it: `{ status, headers, bodyText, proxyError, input }`. */
   sent: undefined,
   /** The expected canonical request came from an answer (replaced by the next one), not typed. */
@@ -86,7 +88,7 @@ const value = (id) => $(id).value.trim();
 /** The clock used for the token checks and the signature: the time field, else this computer's. */
 function clock() {
   const text = value('time');
-  if (!text) return { now: Date.now(), source: 'this computer\'s clock, at the last change' };
+  if (!text) return { now: Date.now(), source: 'this computer\'s clock, read at the last change' };
   const now = parseIso8601(text);
   if (now === null) return { now: Date.now(), source: 'this computer\'s clock', invalid: true };
   return { now, source: 'the time field' };
@@ -135,10 +137,10 @@ function clearInvalid(ids) {
 function update() {
   const c = clock();
   clearInvalid(['time']);
-  if (c.invalid) markInvalid('time', 'not an ISO 8601 date-time with seconds');
+  if (c.invalid) markInvalid('time', 'not a date and time with seconds, such as 2025-11-28T15:00:00Z');
   $('clock').textContent = c.invalid
-    ? `Not an ISO 8601 date-time with seconds (e.g. 2025-11-28T15:00:00Z): using this computer's clock, ${bothZones(c.now)}.`
-    : `Clock used: ${bothZones(c.now)} — ${c.source}.`;
+    ? `Not a date and time with seconds, such as 2025-11-28T15:00:00Z: using this computer's clock, ${bothZones(c.now)}.`
+    : `Checking and signing at ${bothZones(c.now)}: ${c.source}.`;
   const input = readInput(c.now);
   renderToken(input);
   renderRequest(input);
@@ -152,7 +154,7 @@ function renderToken(input) {
   const checks = $('token-checks');
   const claims = $('token-claims');
   if (!input.token) {
-    checks.replaceChildren(el('li', { class: 'placeholder' }, 'Paste a token, or load its file, to check it.'));
+    checks.replaceChildren(el('li', { class: 'placeholder' }, 'No token yet: paste one, or load its file, to check it.'));
     claims.replaceChildren();
     $('token-json').textContent = '';
     return;
@@ -164,11 +166,12 @@ function renderToken(input) {
     el('span', { class: 'verdict' }, check.status === 'pass' ? 'Pass' : 'Fail'),
     ' ',
     el('strong', {}, CHECK_LABELS[check.name] ?? check.name),
-    `: ${check.detail}`,
+    `: ${checkDetail(check, inspection)}`,
   )));
-  const at = (seconds) => (seconds === undefined ? undefined : `${bothZones(seconds * 1000)}, ${relative(seconds * 1000, inspection.now * 1000)}`);
-  const left = inspection.expiresIn === undefined ? undefined
-    : inspection.expiresIn > 0 ? `${formatDuration(inspection.expiresIn * 1000)} left` : `expired ${formatDuration(inspection.expiresIn * 1000)} ago`;
+  const nowMs = inspection.now * 1000;
+  const at = (seconds) => (seconds === undefined ? undefined : `${bothZones(seconds * 1000)}, ${relative(seconds * 1000, nowMs)}`);
+  const expiry = inspection.expiresAt === undefined ? undefined
+    : `${inspection.expiresIn > 0 ? 'expires' : 'expired'} ${relative(inspection.expiresAt * 1000, nowMs)}`;
   rows(claims, [
     ['Namespace', inspection.namespace, { 'data-claim': 'namespace' }],
     ['Service account', inspection.serviceAccount, { 'data-claim': 'serviceAccount' }],
@@ -178,13 +181,35 @@ function renderToken(input) {
     ['Audience (aud)', inspection.audience.join(', '), { 'data-claim': 'audience' }],
     ['Subject (sub)', inspection.subject, { 'data-claim': 'subject' }],
     ['Issued (iat)', at(inspection.issuedAt), { 'data-claim': 'issuedAt' }],
-    ['Expires (exp)', at(inspection.expiresAt), { 'data-claim': 'expiresAt' }],
-    ['Time left', left, { 'data-claim': 'timeLeft' }],
+    ['Expires (exp)', inspection.expiresAt === undefined ? undefined : bothZones(inspection.expiresAt * 1000), { 'data-claim': 'expiresAt' }],
+    ['Expiry', expiry, { 'data-claim': 'timeLeft' }],
     ['Not before (nbf)', at(inspection.notBefore), { 'data-claim': 'notBefore' }],
     ['Key ID (kid)', inspection.header?.kid, { 'data-claim': 'keyId' }],
     ['Algorithm (alg)', inspection.header?.alg, { 'data-claim': 'algorithm' }],
   ]);
   $('token-json').textContent = JSON.stringify({ header: inspection.header ?? null, claims: inspection.claims ?? null }, null, 2);
+}
+
+/**
+ * A check's detail as the core wrote it, except the two about time: the core judged them, and the
+ * page says the distance as people do ("expired 73 years ago") from the same numbers, by the clock
+ * shown under the time field.
+ */
+function checkDetail(check, inspection) {
+  const nowMs = inspection.now * 1000;
+  if (check.name === 'not-expired' && inspection.expiresAt !== undefined) {
+    const exp = inspection.expiresAt * 1000;
+    return check.status === 'pass'
+      ? `expires ${relative(exp, nowMs)} (exp ${isoUtc(exp)})`
+      : `expired ${relative(exp, nowMs)} (exp ${isoUtc(exp)}). The kubelet rotates the projected token: read the file again.`;
+  }
+  if (check.name === 'not-before' && inspection.notBefore !== undefined) {
+    const nbf = inspection.notBefore * 1000;
+    return check.status === 'pass'
+      ? `valid since ${isoUtc(nbf)} (nbf, ${relative(nbf, nowMs)})`
+      : `not valid for another ${formatDuration(nbf - nowMs)} (nbf ${isoUtc(nbf)}). A clock is off, here or on the token's issuer.`;
+  }
+  return check.detail;
 }
 
 // ---- request ---------------------------------------------------------------------------------
@@ -201,10 +226,14 @@ function renderRequest(input) {
   } catch (error) {
     state.built = undefined;
     for (const id of REQUEST_OUTPUTS) $(id).textContent = '';
+    // No token yet is where everyone starts, not a mistake: say so without marking the field.
+    const waiting = !input.token && error.field === 'token';
     const message = redact(error.message ?? String(error), secrets());
-    $('request-error').textContent = `Not built: ${message}`;
+    state.notBuilt = waiting ? 'there is no token yet (paste one under Token)' : message;
+    $('request-error').textContent = waiting ? 'No token yet: paste one under Token to build the request.' : `Cannot build the request: ${message}`;
+    $('request-error').className = waiting ? 'help' : 'field-error';
     $('request-error').hidden = false;
-    for (const id of fieldsOf(error)) markInvalid(id, message);
+    if (!waiting) for (const id of fieldsOf(error)) markInvalid(id, message);
     return;
   }
   const { request, explanation } = state.built;
@@ -212,7 +241,7 @@ function renderRequest(input) {
   const lines = [`host: ${new URL(request.url).host}`, ...Object.entries(request.headers).map(([n, v]) => `${n}: ${v}`)];
   $('headers').textContent = shown(lines.join('\n'));
   $('body').textContent = shown(request.body);
-  const unsigned = '— unsigned: no caller credentials';
+  const unsigned = 'Not signed: no caller credentials given.';
   $('canonical-request').textContent = explanation?.canonicalRequest ?? unsigned;
   $('string-to-sign').textContent = explanation?.stringToSign ?? unsigned;
   $('credential-scope').textContent = explanation?.credentialScope ?? '—';
@@ -264,7 +293,7 @@ function renderResponse() {
   delete out.dataset.errorCode;
   if (!a) {
     out.dataset.outcome = 'empty';
-    out.append(el('p', { class: 'placeholder' }, 'Paste an answer (status, headers, body), or Send.'));
+    out.append(el('p', { class: 'placeholder' }, 'No response yet: paste one (status, headers, body), or press Send.'));
     return;
   }
   const received = receivedSecrets(a.bodyText);
@@ -274,7 +303,7 @@ function renderResponse() {
     try {
       message = JSON.parse(a.bodyText).message ?? message;
     } catch { /* plain text */ }
-    renderError({ code: a.proxyError, message, status: a.status, retryable: true }, input, a, received, 'answered by the console\'s proxy, not by the endpoint');
+    renderError({ code: a.proxyError, message, status: a.status, retryable: true }, input, a, received, 'from this console\'s server: the endpoint did not answer');
     return;
   }
   let result;
@@ -283,7 +312,7 @@ function renderResponse() {
   } catch (error) {
     if (error.code === 'InvalidInput') {
       out.dataset.outcome = 'invalid';
-      out.append(el('p', { class: 'field-error' }, `Cannot read this answer: ${error.message}`));
+      out.append(el('p', { class: 'field-error' }, `Cannot read this response: ${error.message}`));
       return;
     }
     renderError(error, input, a, received);
@@ -310,7 +339,9 @@ function renderError(error, input, a, received, note) {
   });
   const message = shown(error.message ?? '', received);
   out.append(
-    el('p', { class: 'verdict-line fail' }, el('strong', { class: 'code' }, error.code), error.status ? ` — HTTP ${error.status}` : '', note ? ` (${note})` : ''),
+    /^\d{3}$/.test(error.code)
+      ? el('p', { class: 'verdict-line fail' }, el('strong', {}, `HTTP ${error.code}`), ', with no AWS error type')
+      : el('p', { class: 'verdict-line fail' }, el('strong', { class: 'code' }, error.code), error.status ? ` — HTTP ${error.status}` : '', note ? ` (${note})` : ''),
     el('h3', {}, 'What it means'),
     el('p', { class: 'meaning' }, shown(explanation.meaning)),
     el('h3', {}, 'What to do'),
@@ -328,9 +359,9 @@ function renderError(error, input, a, received, note) {
   out.append(rows(el('dl', { class: 'kv' }), [
     ['Message', message, { class: 'mono message' }],
     ['Request ID', error.requestId],
-    ['Retryable', error.retryable === undefined ? undefined : String(error.retryable)],
-    ['Irrecoverable (the agent evicts its cache)', error.irrecoverable === undefined ? undefined : String(error.irrecoverable)],
-    ['Fault', error.fault],
+    ['Retryable', yesNo(error.retryable)],
+    ['Agent drops its cached credentials', yesNo(error.irrecoverable)],
+    ['At fault', FAULTS[error.fault] ?? error.fault],
   ]));
   // A signature mismatch carries AWS's canonical request: line it up with ours.
   const expected = /should have been\n'/.test(error.message ?? '') ? extractCanonicalRequest(error.message) : undefined;
@@ -338,7 +369,7 @@ function renderError(error, input, a, received, note) {
     $('expected-canonical-request').value = expected;
     state.expectedFromAnswer = true;
   }
-  if (expected) out.append(el('p', { class: 'help' }, 'AWS\'s canonical request from this message is lined up with ours under Signature mismatch.'));
+  if (expected) out.append(el('p', { class: 'help' }, 'The canonical request AWS quotes in this message is lined up with ours under Signature mismatch, below.'));
 }
 
 function renderCredentials(result, input, a, received) {
@@ -354,7 +385,7 @@ function renderCredentials(result, input, a, received) {
   out.append(
     el('p', { class: 'verdict-line ok' }, el('strong', {}, 'Credentials received'), ` — HTTP ${a.status}`),
     rows(el('dl', { class: 'kv' }), [
-      ['Role (assumed)', result.assumedRoleUser?.arn],
+      ['Assumed role', result.assumedRoleUser?.arn],
       ['Account', accountId],
       ['Subject', result.subject && `${result.subject.namespace}/${result.subject.serviceAccount}`],
       ['Audience', result.audience],
@@ -362,15 +393,15 @@ function renderCredentials(result, input, a, received) {
       ['Access key ID', c.accessKeyId],
       ['Secret access key', secret(c.secretAccessKey), { class: 'mono secret' }],
       ['Session token', secret(c.sessionToken), { class: 'mono secret' }],
-      ['Expires (UTC)', expiresMs === undefined ? undefined : isoUtc(expiresMs), { 'data-expiration': 'utc' }],
-      ['Expires (local)', expiresMs === undefined ? undefined : new Date(expiresMs).toLocaleString(undefined, { timeZoneName: 'short' }), { 'data-expiration': 'local' }],
-      ['Time left', expiresMs === undefined ? undefined : `${relative(expiresMs, input.now)} (by the clock used)`],
+      [expiresMs > input.now ? 'Expires' : 'Expired', expiresMs === undefined ? undefined : `${relative(expiresMs, input.now)}, by the clock used`, { 'data-expiration': 'relative' }],
+      ['Expiry (UTC)', expiresMs === undefined ? undefined : isoUtc(expiresMs), { 'data-expiration': 'utc' }],
+      ['Expiry (local)', expiresMs === undefined ? undefined : new Date(expiresMs).toLocaleString(undefined, { timeZoneName: 'short' }), { 'data-expiration': 'local' }],
       ['Workload identity provider', result.workloadIdentityProviderArn],
     ]),
   );
   const formats = [
-    ['container', 'Container credentials (what the agent serves SDKs)', toContainerCredentials],
-    ['process', 'credential_process JSON', toCredentialProcess],
+    ['container', 'Container credentials (what the agent serves to SDKs)', toContainerCredentials],
+    ['process', 'credential_process output', toCredentialProcess],
     ['shell', 'Shell exports', toShellExports],
   ];
   for (const [name, title, format] of formats) {
@@ -394,25 +425,31 @@ function renderCredentials(result, input, a, received) {
   out.append(el('p', { id: 'copy-status', class: 'help', role: 'status', 'aria-live': 'polite' }));
 }
 
+/** `true` → `yes`; undefined stays undefined (the row is left out). */
+const FAULTS = { client: 'the request (client)', server: 'the service (server)' };
+const yesNo = (flag) => (flag === undefined ? undefined : flag ? 'yes' : 'no');
+
 // ---- signature mismatch ------------------------------------------------------------------------
+
+const differing = (n) => (n === 1 ? '1 line differs' : `${n} lines differ`);
 
 function renderDiff() {
   const out = $('signature-diff');
   out.replaceChildren();
   const pasted = $('expected-canonical-request').value;
   if (!pasted.trim()) {
-    out.append(el('p', { class: 'placeholder' }, 'Paste the canonical request AWS expected (InvalidSignatureException puts it in its message; Send fills it in) to see which line differs from ours.'));
+    out.append(el('p', { class: 'placeholder' }, 'Nothing to compare yet. After an InvalidSignatureException, Send fills in the canonical request AWS expected (or paste it) to show which line differs from ours.'));
     return;
   }
   const ours = state.built?.explanation?.canonicalRequest;
   if (!ours) {
-    out.append(el('p', { class: 'placeholder' }, state.built ? 'Our request is unsigned: give caller credentials to compare.' : 'Our request is not built: see Request.'));
+    out.append(el('p', { class: 'placeholder' }, state.built ? 'Our request is not signed: give caller credentials to compare.' : 'Our request could not be built: see Request.'));
     return;
   }
   const { rows: lines, changedParts } = diffCanonicalRequests(pasted, ours);
   out.append(el('p', { class: `verdict-line ${changedParts.length ? 'fail' : 'ok'}` }, changedParts.length
-    ? `${lines.filter((r) => r.diff === 'changed').length} line(s) differ, in: ${changedParts.join(', ')}.`
-    : 'Identical: the request arrived as it was signed, so the key differs — the secret access key does not belong to the access key ID, or the session token to another session.'));
+    ? `${differing(lines.filter((r) => r.diff === 'changed').length)}: ${changedParts.join(', ')}.`
+    : 'Identical: the request arrived as it was signed, so the signing key is wrong. The secret access key does not belong to the access key ID, or the session token belongs to another session.'));
   if (changedParts.length) out.append(el('ul', { class: 'advice' }, ...changedParts.map((part) => el('li', {}, adviceFor(part)))));
   const cell = (text, other, changed) => {
     if (text === undefined) return el('td', { class: 'missing' }, '(no line)');
@@ -462,21 +499,21 @@ async function send() {
   update(); // a fresh signing time when the time field is empty
   const built = state.built;
   if (!built) {
-    sendStatus(`Not sent: ${$('request-error').textContent.replace(/^Not built: /, '')}`);
-    document.querySelector('[aria-invalid="true"]')?.focus();
+    sendStatus(`Not sent: ${state.notBuilt}`);
+    (document.querySelector('[aria-invalid="true"]') ?? $('token')).focus();
     return;
   }
   const path = proxyPathFor(built.request.url);
   if (!path) {
     const origin = new URL(built.request.url).origin;
     sendStatus(state.proxy
-      ? `Not sent: this console's proxy forwards only to ${state.proxy.target}, and the request is for ${origin}. Set the custom endpoint to ${state.proxy.target}, or start the console with --endpoint ${origin}.`
-      : 'Not sent: this page is not served by the console server, so there is no proxy (EKS Auth sends no CORS headers).');
-    markInvalid('endpoint', 'not the proxy\'s endpoint');
+      ? `Not sent: this console can send only to ${state.proxy.target}, and the request is for ${origin}. Set the custom endpoint to ${state.proxy.target}, or restart the console with --endpoint ${origin}.`
+      : 'Not sent: this page was opened without the console server, which sends for it (EKS Auth does not answer browsers directly: no CORS headers).');
+    markInvalid('endpoint', 'not the endpoint this console sends to');
     return;
   }
   $('send').disabled = true;
-  sendStatus('Sending through the proxy…');
+  sendStatus('Sending…');
   let response;
   let bodyText;
   try {
@@ -486,7 +523,7 @@ async function send() {
     });
     bodyText = new TextDecoder().decode(await response.arrayBuffer());
   } catch (e) {
-    sendStatus(`Not answered: the request did not reach this console's server (${e?.message ?? e}). Is it still running?`);
+    sendStatus(`Not sent: this console's server did not answer (${e?.message ?? e}). Is it still running?`);
     return;
   } finally {
     $('send').disabled = false;
@@ -499,7 +536,7 @@ async function send() {
   renderResponse();
   renderDiff();
   const outcome = $('response-result').dataset.errorCode ?? 'credentials received';
-  sendStatus(`Sent, signed at ${isoUtc(built.input.now)}: HTTP ${response.status}, ${outcome}. See Response.`);
+  sendStatus(`Sent (signed at ${isoUtc(built.input.now)}): HTTP ${response.status}, ${outcome}. See Response below.`);
   setStatus(`Sent: HTTP ${response.status}, ${outcome}.`, response.ok ? 'ok' : 'error');
 }
 
@@ -508,7 +545,7 @@ async function send() {
 function toggleReveal() {
   state.revealed = !state.revealed;
   $('reveal').setAttribute('aria-pressed', String(state.revealed));
-  $('reveal').textContent = state.revealed ? 'Hide secrets' : 'Reveal secrets';
+  $('reveal').textContent = state.revealed ? 'Hide secrets' : 'Show secrets';
   for (const id of SECRET_INPUTS) $(id).type = state.revealed ? 'text' : 'password';
   if (state.sent) showAnswerInFields();
   update();
@@ -518,7 +555,7 @@ async function loadTokenFile() {
   const file = $('token-file').files?.[0];
   if (!file) return;
   if (file.size > 64 * 1024) {
-    setStatus(`${file.name} is ${file.size} bytes: not a service-account token file.`, 'error');
+    setStatus(`${file.name} is ${file.size} bytes: too big for a service-account token file.`, 'error');
     return;
   }
   $('token').value = (await file.text()).trim();
@@ -541,7 +578,7 @@ async function copy(button) {
     await navigator.clipboard.writeText(copyTexts.get(button) ?? '');
     status.textContent = 'Copied, secrets included.';
   } catch {
-    status.textContent = 'The clipboard is not available here: reveal the secrets and select the text.';
+    status.textContent = 'The clipboard is not available here: press Show secrets and select the text.';
   }
 }
 
@@ -564,7 +601,7 @@ async function loadDefaults() {
     $('session-token').value = dev.sessionToken ?? '';
     $('dev-credentials-note').hidden = false;
   }
-  const target = state.proxy?.target ?? 'nowhere (not served by the console server: Send is unavailable)';
+  const target = state.proxy?.target ?? 'nowhere (this page was opened without the console server, so Send is off)';
   $('proxy-target').textContent = target;
   $('endpoint-target').textContent = target;
 }
@@ -574,7 +611,7 @@ async function main() {
   try {
     await Promise.all([init(), initInspect()]);
   } catch (e) {
-    setStatus(`The WebAssembly core did not load: ${e?.message ?? e}`, 'error');
+    setStatus(`The console's WebAssembly module did not load: ${e?.message ?? e}`, 'error');
     return;
   }
   await loadDefaults();
@@ -584,6 +621,8 @@ async function main() {
     if (id === 'token-file') return;
     if (RESPONSE_INPUTS.includes(id)) state.sent = undefined;
     if (id === 'expected-canonical-request') state.expectedFromAnswer = false;
+    // Send's status tells of the request sent: stale once the request's inputs change.
+    else if (!RESPONSE_INPUTS.includes(id)) sendStatus('');
     update();
   });
   $('token-file').addEventListener('change', () => loadTokenFile());
@@ -595,7 +634,7 @@ async function main() {
   });
   update();
   $('send').disabled = false;
-  setStatus('Ready: every output follows the inputs; Send sends.');
+  setStatus('Ready. Results follow your inputs as you type; nothing is sent until you press Send.');
   document.body.dataset.ready = 'true';
 }
 

@@ -2,7 +2,7 @@
 // EKS Auth models and per error the AWS front end answers before it (see the facts file). Pure
 // functions of the error the core parsed and what the page knows (the token's inspection, the
 // inputs, the clock); no DOM, so Node tests call them too. Never quotes a secret.
-import { bothZones, formatDuration, isoUtc } from './format.js';
+import { bothZones, formatDuration, isoUtc, relative } from './format.js';
 
 /** The permission the node role needs, and the managed policy that grants it. */
 const PERMISSION = 'eks-auth:AssumeRoleForPodIdentity';
@@ -51,18 +51,18 @@ export function explainError(error, ctx) {
           action: 'Refresh the caller credentials (the node role\'s temporary key and session token) and sign again.',
         };
       }
-      const meaning = 'EKS Auth judged the pod\'s service-account token expired (its exp claim is past).';
+      const meaning = 'EKS Auth says the pod\'s service-account token has expired (its exp claim is in the past).';
       const exp = inspection?.expiresAt;
       if (exp === undefined) {
-        return { meaning, action: 'Put the token that was sent in the Token field to compare its exp with the clock. The kubelet rotates the projected token: read the file again for every call.' };
+        return { meaning, action: 'Paste the token that was sent into the Token field to compare its exp with the clock. The kubelet rotates the projected token: read the file again for every call.' };
       }
       const expMs = exp * 1000;
       return {
         meaning,
         action: expMs <= now
-          ? `The token's exp is ${bothZones(expMs)}, ${formatDuration(now - expMs)} before the clock used (${isoUtc(now)}): it has expired. `
-            + 'The kubelet rotates the projected token (well before exp): read /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token again for every call; a token copied out of a pod goes stale.'
-          : `The token's exp is ${bothZones(expMs)}, still ${formatDuration(expMs - now)} ahead of the clock used (${isoUtc(now)}): `
+          ? `The token expired ${relative(expMs, now)} (its exp is ${bothZones(expMs)}; the clock used is ${isoUtc(now)}). `
+            + 'The kubelet rotates the projected token well before exp: read /var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token again for every call; a token copied out of a pod goes stale.'
+          : `By the clock used (${isoUtc(now)}) the token expires ${relative(expMs, now)} (its exp is ${bothZones(expMs)}), `
             + 'so EKS Auth\'s clock and the clock used here disagree, or the token sent was another one. Check the host clock (NTP) and the time field.',
       };
     }
@@ -75,7 +75,7 @@ export function explainError(error, ctx) {
           : inspection
             ? `On its face the token passes every check here, so its signature or issuer is what EKS Auth refused: it must be issued by this cluster's OIDC issuer (its iss: ${inspection.issuer ?? 'none'}); `
               + 'a token from another cluster, or signed by a key the cluster no longer trusts, fails. Use the token the kubelet projects for EKS Pod Identity in this cluster.'
-            : 'Put the token that was sent in the Token field to see which check it fails.',
+            : 'Paste the token that was sent into the Token field to see which check it fails.',
       };
     }
     case 'ResourceNotFoundException': {
@@ -148,18 +148,20 @@ export function explainError(error, ctx) {
     case 'NetworkError':
     case 'TimeoutError':
       return {
-        meaning: error.code === 'TimeoutError' ? 'The console\'s proxy got no answer in time.' : 'The console\'s proxy could not reach the endpoint.',
-        action: `Is ${ctx.proxyTarget ?? 'the configured endpoint'} running and reachable from this machine (DNS, firewall, proxy settings)?`,
+        meaning: error.code === 'TimeoutError'
+          ? `This console's server sent the request to ${ctx.proxyTarget ?? 'the endpoint'}, which did not answer in time.`
+          : `This console's server could not reach ${ctx.proxyTarget ?? 'the endpoint'}: the request never got there.`,
+        action: 'Check that the endpoint is running and reachable from this machine: its address and port, DNS, a firewall, an HTTP proxy.',
       };
     case 'MalformedResponse':
       return {
-        meaning: 'The answer is not an EKS Auth response the protocol allows.',
-        action: 'Check the endpoint URL: a wrong host, a proxy or a captive portal in between answers with something else.',
+        meaning: 'This is not a response EKS Auth sends: it does not fit the AssumeRoleForPodIdentity response format.',
+        action: 'If you pasted it, check it was copied whole. Otherwise check the endpoint URL: a wrong host, a proxy or a captive portal in between answers with something else.',
       };
     default:
       if (/^\d{3}$/.test(error.code)) {
         return {
-          meaning: `HTTP ${error.code} with no AWS error type: something in between (a load balancer, proxy or captive portal) answered, not EKS Auth.`,
+          meaning: 'Something in between (a load balancer, proxy or captive portal) answered, not EKS Auth: AWS names the error type in every error it sends.',
           action: 'Check the endpoint URL and any proxy between this machine and AWS; 502, 503 and 504 are retried by the SDKs.',
         };
       }

@@ -91,7 +91,7 @@ export async function startEmulator(options = {}) {
       if (fault.action === 'garbage') {
         outcome = 'garbage';
         status = 200;
-        send(response, 200, requestId, GARBAGE_BODY);
+        send(response, 200, requestId, config.now(), GARBAGE_BODY);
         return;
       }
       if (fault.error) throw fault.error;
@@ -99,7 +99,7 @@ export async function startEmulator(options = {}) {
       const answer = await assumeRoleForPodIdentity(clusterLabel, body, record);
       outcome = 'ok';
       status = 200;
-      send(response, 200, requestId, JSON.stringify(answer));
+      send(response, 200, requestId, config.now(), JSON.stringify(answer));
     } catch (error) {
       if (closing.signal.aborted) {
         response.destroy();
@@ -111,7 +111,7 @@ export async function startEmulator(options = {}) {
       outcome = failure.type;
       status = failure.status;
       record.reason = failure.reason;
-      send(response, failure.status, requestId, JSON.stringify({ message: failure.message }), failure.type);
+      send(response, failure.status, requestId, config.now(), JSON.stringify({ message: failure.message }), failure.type);
     } finally {
       counters.outcomes[outcome] = (counters.outcomes[outcome] ?? 0) + 1;
       log?.({
@@ -425,8 +425,10 @@ async function readBody(request) {
   return Buffer.concat(chunks);
 }
 
-function send(response, status, requestId, body, errorType) {
+/** `nowMillis` stamps the `Date` header: clients learn clock skew from it, so it follows the emulator's clock. */
+function send(response, status, requestId, nowMillis, body, errorType) {
   const headers = {
+    Date: new Date(nowMillis).toUTCString(),
     'Content-Type': 'application/json',
     'x-amzn-RequestId': requestId,
     'Content-Length': Buffer.byteLength(body),

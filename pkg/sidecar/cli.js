@@ -46,6 +46,8 @@ Options:
                                    duration such as 3h, 90m, 1h30m (default 3h; 0: no cache)
       --answer-within-ms MS        answer SDKs within this time, 500 if EKS Auth is slower; the
                                    call goes on into the cache (default ${DEFAULTS.answerWithinMs}; 0: wait)
+      --max-inflight N             calls to EKS Auth at once at most; past it a request that is not
+                                   cached gets 503 at once (default ${DEFAULTS.maxInflight}; 0: no limit)
       --log-level LEVEL            debug, info, warn or error (default info)
   -h, --help                       show this help
 `;
@@ -67,6 +69,7 @@ const OPTIONS = {
   'max-service-qps': { type: 'string' },
   'max-credential-retention-before-renewal': { type: 'string' },
   'answer-within-ms': { type: 'string' },
+  'max-inflight': { type: 'string' },
   'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -167,6 +170,7 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
     refreshRateLimit: rate('max-service-qps', DEFAULTS.refreshRateLimit),
     maxRetention,
     answerWithinMs: integer('answer-within-ms', 0, 3_600_000, DEFAULTS.answerWithinMs),
+    maxInflight: integer('max-inflight', 0, 1_000_000, DEFAULTS.maxInflight),
   };
   if (burst !== undefined) options.burst = burst;
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];

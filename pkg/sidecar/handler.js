@@ -15,6 +15,12 @@
  *   (single flight per token; wait at most `answerWithinMs`, else 500 and the call finishes into
  *   the cache).
  *
+ * Work towards EKS Auth is bounded: at most `maxInflight` calls at once (a request that would
+ * start one more gets 503 at once; cached answers are served as ever), and each call is dropped,
+ * its connection aborted, once `maxCallMs` old, so that the next request for its token starts
+ * afresh. Refused requests (400 for a token that does not parse, 403 for a foreign `Host`, 429,
+ * 503) are logged at most once per kind and `REFUSED_LOG_MS`, with the count since the last line.
+ *
  * The hot path (a cached answer) is synchronous and allocates nothing: a Map keyed by the token
  * string itself (the last 256 tokens seen) is looked up before any parsing; each entry holds its
  * answer (status, headers, body) built once, and the time until which the core's freshness
@@ -27,6 +33,7 @@
  * promise of one on a miss.
  */
 import {
+  Deadline,
   EksAuthError,
   agentErrorResponse,
   credentialsFreshness,
@@ -48,6 +55,11 @@ export const DEFAULTS = Object.freeze({
   refreshRateLimit: 3,
   maxRetention: 3 * 3600 * 1000,
   answerWithinMs: 900,
+  /** Calls to EKS Auth in flight at most (the agent has no such bound). */
+  maxInflight: 256,
+  /** A call in flight longer than this (all its attempts) is dropped: the sidecar's client
+   * takes at most ~6 s (3 attempts of 1 s, backoff of up to 1 s then 2 s). */
+  maxCallMs: 10_000,
 });
 
 /** Characters of the token's SHA-256 (hex) shown in logs: enough to tell tokens apart. */
@@ -58,8 +70,10 @@ const HOST_VERDICTS = 64;
 const HOST_ECHO_CHARS = 256;
 /** Tokens the hot path finds by their string, unhashed (a node's pods fit; more go through the hash). */
 const RECENT_TOKENS = 256;
-/** At most one log line per this many ms about requests refused by the rate limit. */
-const RATE_LIMIT_LOG_MS = 10_000;
+/** At most one log line per kind of refused request (429, 403, 400, 503) in this many ms. */
+const REFUSED_LOG_MS = 10_000;
+/** The code of the 503 answered when `maxInflight` calls are in flight already. */
+const BUSY_CODE = 'TooManyCallsInFlight';
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
 const noop = () => {};
@@ -106,14 +120,17 @@ export function createSidecarHandler(options = {}) {
     if (names.size < 4096) names.set(name, name);
     return name;
   };
-  /** Requests refused by the rate limit since the last line about it. */
-  let limited = 0;
-  let limitedLoggedAt = -Infinity;
+  /** Kind of refused request → { at, count }: when its last line was written, refused since. */
+  const refusals = new Map();
+  /** Log records of requests refused without an upstream call (token, 503): noteRefused writes them. */
+  const refused = new WeakSet();
+  /** The 503 past `maxInflight`, built at its first use. */
+  let busy;
   /**
-   * One AbortController per upstream call in flight, aborted by close(): many concurrent calls
-   * would otherwise pile listeners onto one shared signal.
+   * The deadline of each upstream call in flight (`maxCallMs`), aborted by close(): many
+   * concurrent calls would otherwise pile listeners onto one shared signal.
    */
-  const aborters = new Set();
+  const deadlines = new Set();
   let closed = false;
   const closedReason = () => new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
 
@@ -128,13 +145,13 @@ export function createSidecarHandler(options = {}) {
     }
     if (!requestLimiter()) {
       metrics.httpResponse(429);
-      noteLimited(method);
+      noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: config.rateLimit, burst: config.burst }));
       return TOO_MANY_REQUESTS;
     }
     const denied = hostVerdict(host);
     if (denied !== undefined) {
       metrics.httpResponse(403);
-      logger({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403 });
+      noteRefused('403', () => ({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403 }));
       return denied;
     }
     const entry = recent.get(token);
@@ -162,13 +179,18 @@ export function createSidecarHandler(options = {}) {
     }
     const { status } = result;
     metrics.httpResponse(status);
-    logger({
+    const record = () => ({
       level: status >= 500 ? 'warn' : 'info',
       msg: 'credentials request',
       ...log,
       status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     });
+    if (refused.has(log)) {
+      noteRefused(`${status}\n${log.code}`, record);
+    } else {
+      logger(record());
+    }
     return result;
   }
 
@@ -178,6 +200,7 @@ export function createSidecarHandler(options = {}) {
       claims = parseToken(token);
     } catch (error) {
       log.code = error.code;
+      refused.add(log);
       return errorAnswer(error);
     }
     const key = await sha256Hex(token);
@@ -200,8 +223,14 @@ export function createSidecarHandler(options = {}) {
       evict(key, 'expired');
     }
 
-    log.cache = inflight.has(key) ? 'join' : 'miss';
+    const joining = inflight.has(key);
+    log.cache = joining ? 'join' : 'miss';
     metrics.cacheState('miss');
+    if (!joining && full()) {
+      log.code = BUSY_CODE;
+      refused.add(log);
+      return busyAnswer();
+    }
     const outcome = await withinAnswerTime(upstream(key, token, who));
     if (outcome === TIMED_OUT) {
       log.code = 'TimeoutError';
@@ -224,18 +253,24 @@ export function createSidecarHandler(options = {}) {
   function upstream(key, token, who) {
     const running = inflight.get(key);
     if (running) return running;
+    // Past `maxCallMs` the call is dropped whatever the client does, and its signal aborts the
+    // connection: the next request for this token starts afresh.
+    const deadline = new Deadline().arm(config.maxCallMs, () => new EksAuthError(
+      `no answer from EKS Auth within ${config.maxCallMs} ms: the call was dropped`,
+      { code: 'TimeoutError', retryable: true, fault: 'server' },
+    ));
+    if (closed) deadline.abort(closedReason());
+    deadlines.add(deadline);
     const call = (async () => {
       const fetchedAt = now();
       let result;
-      const aborter = new AbortController();
-      if (closed) aborter.abort(closedReason());
-      aborters.add(aborter);
       try {
-        result = await client.assumeRoleForPodIdentity({ clusterName, token }, { signal: aborter.signal });
+        result = await deadline.race(client.assumeRoleForPodIdentity({ clusterName, token }, { signal: deadline.signal }));
       } catch (error) {
         return failed(key, asEksAuthError(error, 'NetworkError'), who);
       } finally {
-        aborters.delete(aborter);
+        deadline.clear();
+        deadlines.delete(deadline);
       }
       try {
         // Expiration is in the service's time; the client knows how far the host clock is off.
@@ -249,7 +284,9 @@ export function createSidecarHandler(options = {}) {
       } catch (error) {
         return failed(key, asEksAuthError(error, 'InternalError'), who);
       }
-    })().finally(() => inflight.delete(key));
+    })().finally(() => {
+      if (inflight.get(key) === call) inflight.delete(key);
+    });
     inflight.set(key, call);
     return call;
   }
@@ -302,6 +339,10 @@ export function createSidecarHandler(options = {}) {
   function maybeRefresh(token, entry) {
     const { key, who } = entry;
     if (closed || inflight.has(key) || now() < entry.retryAt) return;
+    if (full()) {
+      logger({ level: 'debug', msg: 'background refresh postponed: calls in flight at their bound', ...who });
+      return;
+    }
     if (!refreshLimiter()) {
       logger({ level: 'debug', msg: 'background refresh postponed: refresh rate limit', ...who });
       return;
@@ -368,15 +409,38 @@ export function createSidecarHandler(options = {}) {
     return verdict;
   }
 
-  /** One line per `RATE_LIMIT_LOG_MS` at most about a flood, with the count refused since the last. */
-  function noteLimited(method) {
-    limited += 1;
-    if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, status: 429 });
+  /** Whether `maxInflight` calls are in flight already. */
+  function full() {
+    return config.maxInflight > 0 && inflight.size >= config.maxInflight;
+  }
+
+  function busyAnswer() {
+    busy ??= errorAnswer(new EksAuthError(
+      `${config.maxInflight} calls to EKS Auth are in flight already, the most the sidecar makes at once; ask again`,
+      { code: BUSY_CODE, status: 503, retryable: true, fault: 'server' },
+    ));
+    return busy;
+  }
+
+  /**
+   * A refused request of `kind`: one line (`record()`, with `refused`, the count since the last
+   * line) per `REFUSED_LOG_MS` at most; each one at `debug` when the logger keeps `debug`.
+   */
+  function noteRefused(kind, record) {
+    let seen = refusals.get(kind);
+    if (seen === undefined) {
+      seen = { at: -Infinity, count: 0 };
+      if (refusals.size < 64) refusals.set(kind, seen);
+    }
+    seen.count += 1;
     const t = now();
-    if (t - limitedLoggedAt < RATE_LIMIT_LOG_MS) return;
-    logger({ level: 'warn', msg: 'rate limit exceeded: answering 429', refused: limited, rateLimit: config.rateLimit, burst: config.burst });
-    limited = 0;
-    limitedLoggedAt = t;
+    if (t - seen.at < REFUSED_LOG_MS) {
+      if (logDebug) logger({ ...record(), level: 'debug' });
+      return;
+    }
+    logger({ ...record(), refused: seen.count });
+    seen.at = t;
+    seen.count = 0;
   }
 
   /** Races an upstream call against the SDKs' patience; the call itself keeps running. */
@@ -423,7 +487,7 @@ export function createSidecarHandler(options = {}) {
       value: async () => {
         closed = true;
         const reason = closedReason();
-        for (const aborter of aborters) aborter.abort(reason);
+        for (const deadline of deadlines) deadline.abort(reason);
         await handler.idle();
       },
     },
@@ -551,6 +615,7 @@ function normalizeOptions(options) {
     client, clusterName, hosts = DEFAULTS.hosts, maxCacheSize = DEFAULTS.maxCacheSize, rateLimit = DEFAULTS.rateLimit,
     refreshRateLimit = DEFAULTS.refreshRateLimit, maxRetention = DEFAULTS.maxRetention, now = Date.now,
     random = Math.random, logger = noop, metrics = {}, answerWithinMs = DEFAULTS.answerWithinMs,
+    maxInflight = DEFAULTS.maxInflight, maxCallMs = DEFAULTS.maxCallMs,
   } = options;
   if (typeof client?.assumeRoleForPodIdentity !== 'function') throw invalid('client', 'must be an EksAuthClient');
   if (typeof clusterName !== 'string' || clusterName === '') throw invalid('clusterName', 'is required');
@@ -567,6 +632,8 @@ function normalizeOptions(options) {
   count('refreshRateLimit', refreshRateLimit);
   count('maxRetention', maxRetention);
   if (typeof answerWithinMs !== 'number' || !(answerWithinMs >= 0)) throw invalid('answerWithinMs', 'must be a number of 0 or more (0: no limit)');
+  if (!Number.isInteger(maxInflight) || maxInflight < 0) throw invalid('maxInflight', 'must be an integer of 0 or more (0: no limit)');
+  if (typeof maxCallMs !== 'number' || !(maxCallMs > 0)) throw invalid('maxCallMs', 'must be a number above 0');
   // The agent's burst: half the rate (Go `rate.NewLimiter(r, r/2)`), at least 1.
   const burst = options.burst ?? Math.max(1, Math.floor(rateLimit / 2));
   if (typeof burst !== 'number' || !(burst >= 1)) throw invalid('burst', 'must be a number of 1 or more');
@@ -585,6 +652,8 @@ function normalizeOptions(options) {
     refreshRateLimit,
     maxRetention,
     answerWithinMs,
+    maxInflight,
+    maxCallMs,
     now,
     random,
     logLevel,

@@ -61,6 +61,12 @@ export interface SidecarHandlerOptions {
   /** Answer within this many ms (500 `TimeoutError` if EKS Auth is slower; its answer still lands
    * in the cache). Default 900 (JS v3 `fromHttp` waits 1 s, botocore 2 s); 0 = wait. */
   answerWithinMs?: number;
+  /** Calls to EKS Auth in flight at most; past it a request whose token is not cached gets 503
+   * (`TooManyCallsInFlight`, fault: server) at once. Default 256; 0 = no limit. */
+  maxInflight?: number;
+  /** A call in flight longer than this (all its attempts) is dropped and its connection aborted;
+   * the next request for its token starts afresh. Default 10 000. */
+  maxCallMs?: number;
 }
 
 /** An answer ready to write; shared between requests, never to be modified. */
@@ -97,6 +103,8 @@ export declare const DEFAULTS: Readonly<{
   refreshRateLimit: number;
   maxRetention: number;
   answerWithinMs: number;
+  maxInflight: number;
+  maxCallMs: number;
 }>;
 export declare const DEFAULT_PORTS: Readonly<{ port: 2706; probePort: 2703; metricsPort: 2705 }>;
 
@@ -118,9 +126,11 @@ export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   endpoint?: string;
   /** Caller credentials or a provider (e.g. `fromNodeProviderChain()`). */
   credentials?: unknown;
-  /** Upstream attempts (default 3) and per-attempt timeout in ms (default 5000) of the made client. */
+  /** The made client's attempts (default 3), time for each whole attempt in ms (default 1000) and
+   * connect timeout in ms (default 500), as the agent's. */
   maxAttempts?: number;
   timeoutMs?: number;
+  connectTimeoutMs?: number;
   /** The made client's requests to EKS Auth. Default: Node's `http`/`https` (`pkg/transport.js`),
    * not the global `fetch`, whose undici Node loads at the first call. */
   fetch?: typeof fetch;

@@ -17,7 +17,7 @@ import { isIP } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { EksAuthClient, buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { createTransport } from '../transport.js';
-import { CREDENTIALS_PATH, bareHost, createSidecarHandler, pathOf } from './handler.js';
+import { CREDENTIALS_PATH, DEFAULTS, bareHost, createSidecarHandler, pathOf } from './handler.js';
 
 /** Default ports: credentials (a free-to-bind stand-in for the agent's 80), probes and metrics as the agent's. */
 export const DEFAULT_PORTS = Object.freeze({ port: 2706, probePort: 2703, metricsPort: 2705 });
@@ -38,6 +38,9 @@ const CLIENT_ERROR_LOG_MS = 10_000;
 const LISTEN_BACKLOG = 2048;
 /** How long `close()` waits for requests in flight before cutting connections. */
 const DRAIN_TIMEOUT_MS = 30_000;
+/** The made client's calls to EKS Auth, as the agent's: 3 attempts, a 500 ms connect timeout
+ * and 1 s for each whole attempt. */
+export const UPSTREAM = Object.freeze({ maxAttempts: 3, connectTimeoutMs: 500, timeoutMs: 1_000 });
 /** How long a probe waits for each credentials address. */
 const PROBE_TIMEOUT_MS = 2_000;
 /** Bind errors that mean "this address family or address is not here": skip the host, keep the others. */
@@ -92,7 +95,11 @@ export async function startSidecar(options = {}) {
   const logger = options.logger ?? (() => {});
   const hosts = (options.hosts ?? ['127.0.0.1']).map(bareHost);
   // EKS Auth over node:http unless a client or fetch is given; `close()` ends its connections.
-  const transport = options.client || options.fetch ? null : createTransport();
+  // One connection per call in flight at most: the handler bounds the calls.
+  const transport = options.client || options.fetch ? null : createTransport({
+    connectTimeoutMs: options.connectTimeoutMs ?? UPSTREAM.connectTimeoutMs,
+    maxSockets: options.maxInflight ?? DEFAULTS.maxInflight,
+  });
   const client = options.client ?? createClient({ ...options, fetch: options.fetch ?? transport.fetch });
   if (client instanceof EksAuthClient) {
     // Let the core judge the cluster name, region and endpoint now rather than at the first
@@ -296,8 +303,8 @@ function createClient(options) {
     region: options.region,
     endpoint: options.endpoint,
     credentials: options.credentials,
-    maxAttempts: options.maxAttempts ?? 3,
-    timeoutMs: options.timeoutMs ?? 5_000,
+    maxAttempts: options.maxAttempts ?? UPSTREAM.maxAttempts,
+    timeoutMs: options.timeoutMs ?? UPSTREAM.timeoutMs,
     fetch: options.fetch,
   });
 }

@@ -24,9 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_CALLER, startEmulator } from '../../pkg/emulator/index.js';
 import { signingStages } from 'eks-auth-wasm';
 import { runCli, splitGlobalOptions, versionLine } from '../../pkg/cli/command.js';
-import { connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
+import { DEFAULT_TIMEOUT_SECONDS, connectionOptions, timeoutMs } from '../../pkg/cli/http.js';
 import { commandHelp, formatCommandHelp } from '../../pkg/cli/help.js';
 import { generateSkeleton } from '../../pkg/cli/skeleton.js';
+import { PYTHON } from '../../scripts/setup.js';
 
 const readFixture = (name) => JSON.parse(readFileSync(new URL(`../data/eks-auth/${name}`, import.meta.url), 'utf8'));
 const CAPTURE = readFixture('cli-capture.json');
@@ -43,6 +44,12 @@ const SESSION_CALLER = {
   sessionToken: 'FwoGZXIvYXdzEXAMPLECLISESSIONTOKENVALUE//==',
 };
 const noSleep = async () => {};
+/** Emulator latency for an answer that never comes within a test (close() ends the wait). */
+const NEVER_MS = 3_600_000;
+/** Resolves once `condition()` holds, checking every 10 ms. */
+async function until(condition) {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 let emu;
 let token;
@@ -422,16 +429,16 @@ describe('exit codes', () => {
   });
 
   test('130: Ctrl-C (an aborted signal) during the request prints a newline on stdout', async () => {
-    emu.setFaults({ latencyMs: 5000 });
+    emu.setFaults({ latencyMs: NEVER_MS });
+    emu.resetStats();
     try {
       const controller = new AbortController();
-      const started = Date.now();
       const running = cli(target, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 150);
+      await until(() => emu.stats.delayed === 1); // the request waits in the emulator, which never answers it
+      controller.abort();
       const r = await running;
       assert.equal(r.code, 130);
       assert.equal(r.stdout, '\n');
-      assert.ok(Date.now() - started < 3000);
     } finally {
       clearFaults();
     }
@@ -769,13 +776,13 @@ describe('TLS and timeouts', () => {
   });
 
   test('--cli-read-timeout: no answer within it is the CLI\'s read timeout (255)', async () => {
-    emu.setFaults({ latencyMs: 2500 });
+    emu.setFaults({ latencyMs: NEVER_MS });
     try {
       const started = Date.now();
       const r = await cli([...target, '--cli-read-timeout', '1'], { env: { AWS_MAX_ATTEMPTS: '1' } });
       assert.equal(r.code, 255);
       assert.equal(r.stderr, `\nRead timeout on endpoint URL: "${emu.endpoint}/clusters/${CLUSTER}/assume-role-for-pod-identity"\n`);
-      assert.ok(Date.now() - started < 2400, 'the timeout, not the answer, ended the call');
+      assert.ok(Date.now() - started < DEFAULT_TIMEOUT_SECONDS * 1000 / 2, 'the 1 s timeout, not the default 60 s, ended the call');
       emu.setFaults({ latencyMs: 200 });
       assert.equal((await cli([...target, '--cli-read-timeout', '5', '--query', 'audience'])).code, 0);
     } finally {
@@ -793,7 +800,7 @@ describe('TLS and timeouts', () => {
       const r = await cli([...target.slice(0, 6), '--endpoint-url', url, '--cli-connect-timeout', '1'], { env: { AWS_MAX_ATTEMPTS: '1' } });
       assert.equal(r.code, 255);
       assert.equal(r.stderr, `\nConnect timeout on endpoint URL: "${url}/clusters/${CLUSTER}/assume-role-for-pod-identity"\n`);
-      assert.ok(Date.now() - started < 5000);
+      assert.ok(Date.now() - started < DEFAULT_TIMEOUT_SECONDS * 1000 / 2, 'the 1 s timeout, not the default 60 s, ended the call');
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => silent.close(resolve));
@@ -915,7 +922,7 @@ describe('--cli-auto-prompt', () => {
     assert.ok(!r.stderr.includes('the following arguments are required'));
   });
 
-  test('a real terminal (python3 pty) drives the bin', async () => {
+  test('a real terminal (Python\'s pty) drives the bin', async () => {
     clearFaults();
     const driver = `
 import json, os, pty, select, sys, time
@@ -954,7 +961,7 @@ print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'output': seen.deco
 `;
     const argv = [process.execPath, BIN, 'assume-role-for-pod-identity', '--region', REGION, '--endpoint-url', emu.endpoint, '--cli-auto-prompt', '--output', 'text', '--query', 'subject'];
     const answers = [['--cluster-name: ', CLUSTER], ['(typing is not shown): ', token], ['--eks-node-name: ', ''], ['--instance-id: ', ''], ['--zone: ', '']];
-    const child = spawn('python3', ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env: { ...process.env, ...BASE_ENV } });
+    const child = spawn(PYTHON, ['-c', driver, JSON.stringify(argv), JSON.stringify(answers)], { env: { ...process.env, ...BASE_ENV } });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => { out += d; });
@@ -963,7 +970,7 @@ print(json.dumps({'exit': os.waitstatus_to_exitcode(status), 'output': seen.deco
       child.on('error', () => resolve(null));
       child.on('close', resolve);
     });
-    assert.equal(status, 0, `python3 (with its pty module) is needed for this test: ${err}`);
+    assert.equal(status, 0, `${PYTHON} (scripts/setup.js --test makes it) is needed for this test: ${err}`);
     const result = JSON.parse(out);
     assert.equal(result.exit, 0, result.output);
     assert.match(result.output, /default\tmy-sa\r\n/);
@@ -1027,7 +1034,7 @@ print(json.dumps({'method': credentials.method, 'accessKey': frozen.access_key, 
 `;
     // Asynchronous: the emulator answers from this process while Python waits.
     const r = await new Promise((resolve) => {
-      const child = spawn('python3', ['-c', script], { env: { ...process.env, ...BASE_ENV, AWS_CONFIG_FILE: config } });
+      const child = spawn(PYTHON, ['-c', script], { env: { ...process.env, ...BASE_ENV, AWS_CONFIG_FILE: config } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => { stdout += d; });
@@ -1036,7 +1043,7 @@ print(json.dumps({'method': credentials.method, 'accessKey': frozen.access_key, 
       child.on('close', (status) => resolve({ status, stdout, stderr }));
     });
     assert.ok(!r.error && !/No module named 'botocore'/.test(r.stderr),
-      `python3 with botocore is needed: pip install botocore (${r.error?.message ?? r.stderr})`);
+      `${PYTHON} with botocore is needed: run \`node scripts/setup.js --test\` (npm test does) (${r.error?.message ?? r.stderr})`);
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout);
     assert.equal(got.method, 'custom-process');
@@ -1072,14 +1079,14 @@ describe('the eks-auth bin', () => {
   });
 
   test('Ctrl-C (SIGINT) during the request: exit 130', async () => {
-    emu.setFaults({ latencyMs: 10_000 });
+    emu.setFaults({ latencyMs: NEVER_MS });
     emu.resetStats();
     try {
       const child = spawn(process.execPath, [BIN, 'assume-role-for-pod-identity', ...target], { env: { ...process.env, ...BASE_ENV } });
       let stdout = '';
       child.stdout.on('data', (d) => { stdout += d; });
       const closed = new Promise((resolve) => child.on('close', resolve));
-      for (let i = 0; i < 200 && emu.stats.received === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 25));
+      await until(() => emu.stats.received > 0 || child.exitCode !== null);
       assert.equal(emu.stats.received, 1, 'the request reached the emulator');
       child.kill('SIGINT');
       assert.equal(await closed, 130);

@@ -11,6 +11,12 @@ import { startEmulator, DEFAULT_CALLER } from '../../pkg/emulator/index.js';
 const SESSION = { accessKeyId: 'ASIAEXAMPLECALLER01', secretAccessKey: 'callerSecretKeyExample000000000000000000', sessionToken: 'FwoGZXIvYXdzEXAMPLESESSIONTOKENVALUE' };
 let emu, token;
 const noSleep = async () => {};
+/** Emulator latency for an answer that never comes within a test (close() ends the wait). */
+const NEVER_MS = 3_600_000;
+/** Resolves once `condition()` holds, checking every 10 ms. */
+async function until(condition) {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 // setFaults merges: name every fault to turn it off.
 const clearFaults = () => emu.setFaults({ throttle: 0, error500: 0, error503: 0, drop: 0, garbage: 0, latencyMs: 0, errors: {} });
 
@@ -95,9 +101,12 @@ test('garbage body is MalformedResponse; dropped connections are NetworkError, b
 });
 
 test('per-attempt timeout gives TimeoutError', async () => {
-  emu.setFaults({ latencyMs: 2000 });
-  await assert.rejects(client({ timeoutMs: 100, maxAttempts: 1 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'TimeoutError', attempts: 1 });
-  clearFaults();
+  emu.setFaults({ latencyMs: NEVER_MS });
+  try {
+    await assert.rejects(client({ timeoutMs: 100, maxAttempts: 1 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'TimeoutError', attempts: 1 });
+  } finally {
+    clearFaults();
+  }
 });
 
 test('nothing listening: NetworkError', async () => {
@@ -114,16 +123,21 @@ test('nothing listening: NetworkError', async () => {
   });
 });
 
-test('a skewed clock is corrected and the request re-signed once', async () => {
+test('a skewed clock is corrected and the request re-signed once', async (t) => {
+  // Both clocks held still (the service's on a whole second, as its Date header): the offset is exact.
+  const T = Math.floor(Date.now() / 1000) * 1000;
+  const service = await startEmulator({ port: 0, region: 'us-west-2', now: () => T, associations: [{ cluster: 'my-cluster', namespace: 'default', serviceAccount: 'my-sa', roleArn: 'arn:aws:iam::111122223333:role/my-pod-role' }] });
+  t.after(() => service.close());
+  const serviceToken = await service.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'my-pod' });
   const events = [];
-  const c = client({ now: () => Date.now() + 10 * 60_000, onEvent: (e) => events.push(e.type) });
-  const result = await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  const c = client({ endpoint: service.endpoint, now: () => T + 10 * 60_000, onEvent: (e) => events.push(e.type) });
+  const result = await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token: serviceToken });
   assert.ok(result.credentials.accessKeyId);
   assert.ok(events.includes('skew'));
-  assert.ok(Math.abs(c.clockOffset + 10 * 60_000) < 5_000, `offset ${c.clockOffset}`);
+  assert.equal(c.clockOffset, -10 * 60_000);
   // The next call signs with the corrected clock at once.
   events.length = 0;
-  await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+  await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token: serviceToken });
   assert.deepEqual(events.filter((t) => t === 'request').length, 1);
 });
 
@@ -140,11 +154,17 @@ test('a signature mismatch echoes the canonical request: the session token is re
 });
 
 test('an abort signal from the caller stops the exchange', async () => {
-  emu.setFaults({ latencyMs: 2000 });
-  const ac = new AbortController();
-  setTimeout(() => ac.abort(new Error('stop')), 50);
-  await assert.rejects(client().assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }, { signal: ac.signal }), /stop/);
-  clearFaults();
+  emu.setFaults({ latencyMs: NEVER_MS });
+  emu.resetStats();
+  try {
+    const ac = new AbortController();
+    const call = client().assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }, { signal: ac.signal });
+    await until(() => emu.stats.delayed === 1); // the request waits in the emulator, which never answers it
+    ac.abort(new Error('stop'));
+    await assert.rejects(call, /stop/);
+  } finally {
+    clearFaults();
+  }
 });
 
 test('bad options are typed errors', () => {

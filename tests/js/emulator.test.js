@@ -679,3 +679,9 @@ describe('command line', () => {
     }
   });
 });
+
+test('the Date header follows the emulator clock (clients learn clock skew from it)', () =>
+  withEmulator({ region: REGION, callers: [CALLER], now: () => T0 }, async (emulator) => {
+    const response = await sendSigned(emulator, { body: tokenBody('a.b.c') });
+    assert.equal(response.headers.date, 'Mon, 01 Jan 2024 00:10:00 GMT');
+  }));

@@ -707,6 +707,7 @@ describe('CLI', () => {
       refreshRateLimit: 3,
       maxRetention: 3 * H,
       answerWithinMs: 900,
+      maxInflight: 256,
     });
     assert.equal(defaults.logLevel, 'info');
 
@@ -715,7 +716,7 @@ describe('CLI', () => {
       '--host', '127.0.0.1', '-b', '169.254.170.23', '--bind-hosts', '[fd00:ec2::23]',
       '-p', '80', '--probe-port', '0', '--metrics-port', '9100', '--metrics-address', '127.0.0.1',
       '--max-cache-size', '10', '--rate-limit', '50', '--burst', '7', '--max-service-qps', '5',
-      '--max-credential-retention-before-renewal', '1h30m', '--answer-within-ms', '1500',
+      '--max-credential-retention-before-renewal', '1h30m', '--answer-within-ms', '1500', '--max-inflight', '32',
     ], { env: {} });
     assert.deepEqual(options, {
       clusterName: 'other',
@@ -733,6 +734,7 @@ describe('CLI', () => {
       refreshRateLimit: 5,
       maxRetention: 1.5 * H,
       answerWithinMs: 1500,
+      maxInflight: 32,
     });
     assert.deepEqual(parseSidecarArgs(['--help'], { env: {} }), { help: true });
     assert.deepEqual(parseSidecarArgs(['-h'], { env: {} }), { help: true });
