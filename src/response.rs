@@ -38,19 +38,19 @@ impl HttpResponse<'_> {
 #[serde(rename_all = "camelCase", default)]
 pub struct AssumeRoleResult {
     /// Namespace and service account of the pod.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "shape::object")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
     /// Always `pods.eks.amazonaws.com`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
     /// The association that granted the role.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "shape::object")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_identity_association: Option<PodIdentityAssociation>,
     /// The assumed role session.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "shape::object")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// The pod's temporary credentials.
-    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "shape::object")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<PodCredentials>,
     /// Present in newer models only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,6 +151,12 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
     })?;
     if !root.is_object() {
         return Err(malformed(format!("body is a JSON {}, not an object", shape::kind(&root))));
+    }
+    // A derived reader would take an array for an object, its elements as the members in order.
+    for member in ["subject", "podIdentityAssociation", "assumedRoleUser", "credentials"] {
+        if let Some(value) = root.get(member).filter(|v| !v.is_null() && !v.is_object()) {
+            return Err(malformed(format!("{member} must be a JSON object, got a {}", shape::kind(value))));
+        }
     }
     shape::read(&root).map_err(|(path, rule)| malformed(format!("{path} {rule}")))
 }

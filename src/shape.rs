@@ -57,31 +57,6 @@ pub fn epoch_millis<'de, D: Deserializer<'de>>(d: D) -> Result<SystemTime, D::Er
     time::from_epoch_millis(millis).ok_or_else(|| de::Error::custom("must be a valid time between 1970 and 9999"))
 }
 
-/// A member that must be an object when present: derived readers would also take an array, its
-/// elements as the members in order.
-///
-/// # Errors
-/// When the value is neither an object nor `null`, or the object is not `T`.
-pub fn object<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    struct ObjectVisitor<T>(std::marker::PhantomData<T>);
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
-        type Value = Option<T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a JSON object")
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
-        }
-    }
-    d.deserialize_any(ObjectVisitor(std::marker::PhantomData))
-}
-
 /// Epoch seconds a timestamp can be: 1970 to 9999.
 fn valid_timestamp(seconds: f64) -> bool {
     seconds.is_finite() && (0.0..=time::MAX_EPOCH_SECONDS as f64).contains(&seconds)
@@ -316,7 +291,6 @@ mod tests {
         assert_eq!(r.unwrap_err(), ("credentials.accessKeyId".into(), "must be a string".into()));
         let r = read(&json!({"credentials": {"expiration": "1.764342e9"}})).unwrap();
         assert_eq!(r.credentials.unwrap().expiration, Some(1_764_342_000.0));
-        assert_eq!(read(&json!({"subject": []})).unwrap_err(), ("subject".into(), "must be a JSON object".into()));
         assert_eq!(read(&json!({"credentials": {"expiration": true}})).unwrap_err().1, "must be a timestamp (epoch seconds or ISO 8601 string)");
         assert_eq!(read(&json!({"credentials": {"expiration": -1}})).unwrap_err().0, "credentials.expiration");
     }
