@@ -73,9 +73,14 @@ pub fn explain_signature(input: JsValue) -> Result<JsValue, JsValue> {
     answer(boundary::explain_signature(de(input)))
 }
 
+/// Whether `value` is a fetch `Headers`, known by its tag.
+fn is_fetch_headers(value: &JsValue) -> bool {
+    value.is_object() && object_tag(value) == "[object Headers]"
+}
+
 /// Headers as pairs: a fetch `Headers` through its `entries()`, pairs or an object through serde.
-fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, Error> {
-    if object_tag(headers) == "[object Headers]" {
+fn header_pairs(headers: &JsValue, fetch_headers: bool) -> Result<Vec<(String, String)>, Error> {
+    if fetch_headers {
         let headers: &web_sys::Headers = headers.unchecked_ref();
         let mut pairs = Vec::new();
         let entries = headers.entries();
@@ -96,10 +101,10 @@ fn header_pairs(headers: &JsValue) -> Result<Vec<(String, String)>, Error> {
 /// object (checked always).
 #[wasm_bindgen(js_name = parseAssumeRoleResponse)]
 pub fn parse_assume_role_response(status: JsValue, headers: JsValue, body: &[u8]) -> Result<JsValue, JsValue> {
-    let result = if object_tag(&headers) == "[object Headers]" {
-        boundary::parse_assume_role_response(status.as_f64(), body, || header_pairs(&headers))
+    let result = if is_fetch_headers(&headers) {
+        boundary::parse_assume_role_response(status.as_f64(), body, || header_pairs(&headers, true))
     } else {
-        match header_pairs(&headers) {
+        match header_pairs(&headers, false) {
             Ok(pairs) => boundary::parse_assume_role_response(status.as_f64(), body, || Ok(pairs)),
             Err(e) => Err(e),
         }
