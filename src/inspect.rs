@@ -106,8 +106,8 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     let token = token.trim();
     let parts: Vec<&str> = token.split('.').collect();
     let segments = validate::token(token);
-    let header = parts.first().and_then(|p| token::decode_part(p, "").ok());
-    let claims = parts.get(1).and_then(|p| token::decode_part(p, "").ok());
+    let header = parts.first().and_then(|p| token::decode_part(p, "").ok()).map(as_javascript_reads);
+    let claims = parts.get(1).and_then(|p| token::decode_part(p, "").ok()).map(as_javascript_reads);
 
     let parsed = claims.clone().unwrap_or(Value::Null);
     let c = &parsed;
@@ -246,6 +246,20 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     inspection
 }
 
+/// `value` as `JSON.parse` reads it: an integer past 2^53 as the nearest double (serde_json keeps
+/// it exact, which JavaScript cannot show).
+fn as_javascript_reads(value: Value) -> Value {
+    const SAFE: u64 = (1 << 53) - 1;
+    match value {
+        Value::Number(n) if n.as_u64().is_some_and(|u| u > SAFE) || n.as_i64().is_some_and(|i| i.unsigned_abs() > SAFE) => {
+            n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(as_javascript_reads).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, as_javascript_reads(v))).collect()),
+        other => other,
+    }
+}
+
 /// `90061` → `1 d 1 h 1 min 1 s`; whole seconds.
 fn duration(seconds: f64) -> String {
     let mut s = seconds.abs().round() as u64;
@@ -333,6 +347,13 @@ pub fn explain_signature(input: &AssumeRoleRequest) -> Result<Option<SignatureEx
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_past_2_53_read_as_javascript_reads_them() {
+        let v = as_javascript_reads(serde_json::json!({"exp": u64::MAX, "iat": -9_007_199_254_740_993i64, "n": [1]}));
+        assert!(v["exp"].is_f64() && v["iat"].is_f64());
+        assert_eq!(v["n"], serde_json::json!([1]));
+    }
 
     #[test]
     fn durations() {

@@ -36,12 +36,15 @@ fn js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value.serialize(&JS).map_err(JsValue::from)
 }
 
-/// The answer, or the error's shape thrown.
+/// The answer, or the error's shape thrown. An answer JavaScript cannot hold (a number past 2^53)
+/// is an error like any other.
 fn answer<T: Serialize>(result: Result<T, Error>) -> Result<JsValue, JsValue> {
-    match result {
-        Ok(value) => js(&value),
-        Err(error) => Err(js(&error)?),
-    }
+    let error = match result.map(|value| js(&value)) {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(_)) => Error::input("result", "holds a value JavaScript cannot represent"),
+        Err(error) => error,
+    };
+    Err(js(&error)?)
 }
 
 fn de(value: JsValue) -> Deserializer {
