@@ -137,6 +137,17 @@ pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeR
         status: response.status,
         request_id: response.request_id(),
     };
+    // EKS Auth's answer read in one pass into the result. A derived reader refuses a duplicate
+    // member, and takes an array for an object (its elements as the members in order): a body that
+    // holds a `[` or does not read so is read again below, through a `Value`.
+    if !response.body.contains(&b'[') {
+        let mut reader = serde_json::Deserializer::from_slice(response.body);
+        if let Ok(result) = AssumeRoleResult::deserialize(&mut reader) {
+            if reader.end().is_ok() {
+                return Ok(result);
+            }
+        }
+    }
     if std::str::from_utf8(response.body).is_err() {
         return Err(malformed("body is not UTF-8".into()));
     }
