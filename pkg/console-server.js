@@ -19,15 +19,17 @@
  * the browser's cookies, origin or referer; logs (when asked) method, path, status and duration —
  * never headers or bodies.
  */
-import { createServer, request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostAllowed, resolveEndpoint } from 'eks-auth-wasm';
+
+// Not imported: an ES import of node:http loads undici on Node 22 (see transport.js).
+const { createServer, request: httpRequest } = process.getBuiltinModule('node:http');
+const { request: httpsRequest } = process.getBuiltinModule('node:https');
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** Route prefix of the proxy; what follows is the path under the configured endpoint. */

@@ -8,10 +8,15 @@
  * and whose HTTP parser is wasm that V8 then compiles in the background. That was ~100 ms of a
  * CLI run (the CLI runs at every `credential_process` refresh) and ~30 ms of the sidecar's first
  * answer. Node's `http` parses with native code.
+ *
+ * `http` is taken with `process.getBuiltinModule`, not imported: since Node 22 its exports include
+ * `WebSocket`, `CloseEvent` and `MessageEvent`, getters that load undici, and an ES import reads
+ * every export to build the module's namespace (nodejs/node#59686; ~10 MiB, ~50 ms).
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { Deadline } from 'eks-auth-wasm';
+
+const http = process.getBuiltinModule('node:http');
+const https = process.getBuiltinModule('node:https');
 
 /** A failure of the connection itself: `code` is `ConnectTimeout` or `ReadTimeout`. */
 export class ConnectionError extends Error {

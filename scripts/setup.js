@@ -19,6 +19,11 @@ export const VENV = join(root, '.cache', 'venv');
 export const PYTHON = join(VENV, 'bin', 'python3');
 /** Where the tests' browser is (Debian's package). */
 export const CHROMIUM = '/usr/bin/chromium';
+/** The Node 22 (LTS) that npm test also runs the Node hosts' tests on: npm's `node` package, pinned,
+ * in .cache/node22 (git-ignored), for the tests only. */
+export const NODE22_VERSION = '22.23.3';
+const NODE22_DIR = join(root, '.cache', 'node22');
+export const NODE22 = join(NODE22_DIR, 'node_modules', 'node', 'bin', 'node');
 const WASM_TARGET = 'wasm32-unknown-unknown';
 
 class SetupError extends Error {}
@@ -179,6 +184,17 @@ export function ensureBotocore() {
   run(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `botocore==${version}`]);
 }
 
+export function ensureNode22() {
+  let have;
+  try {
+    have = JSON.parse(readFileSync(join(NODE22_DIR, 'node_modules', 'node', 'package.json'), 'utf8')).version;
+  } catch {}
+  if (have === NODE22_VERSION && existsSync(NODE22)) return;
+  log(`installing Node ${NODE22_VERSION} into ${NODE22_DIR} (npm's node package; the tests run the Node hosts on it too)`);
+  run('npm', ['install', '--prefix', NODE22_DIR, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `node@${NODE22_VERSION}`]);
+  if (!existsSync(NODE22)) throw new SetupError(`npm installed node@${NODE22_VERSION} but ${NODE22} is missing (its preinstall script did not run?)`);
+}
+
 /** Everything `npm start` needs; with `test`, what `npm test` needs besides. Throws a SetupError. */
 export function setup({ test = false } = {}) {
   ensureNpm();
@@ -187,6 +203,7 @@ export function setup({ test = false } = {}) {
   if (test) {
     ensureChromium();
     ensureBotocore();
+    ensureNode22();
   }
 }
 

@@ -6,20 +6,26 @@
 //
 //   this process    the pods: their requests and latencies; samples the sidecar's RSS and fds
 //   eks-auth        the emulator behind a stall switch (`startStallProxy`), on loopback
-//   flood           one client sending distinct tokens of ~11 KB at 80% of the rate limit
+//   flood           one client sending distinct tokens of ~11 KB (bound: 80% of the rate limit)
 //   sidecar         pkg/sidecar/main.js (of `--root`, to measure another checkout)
 //
 // Two scenarios:
 //   bound     EKS Auth stalls for the whole flood (20 s). Targets: the sidecar's peak RSS under
 //             the manifest's 256 MiB, its open file descriptors under 1024, and a pod whose answer
 //             was cached before the stall gets every answer (one every 100 ms) within 100 ms.
-//   recovery  EKS Auth stalls 15 s while 100 pods (not cached) ask every 3 s and the flood runs
-//             beside them; then it answers again, the flood going on. Target: from 30 s after
-//             the recovery, every answer to those pods is 200.
+//   recovery  EKS Auth stalls 15 s while 100 pods (not cached) ask every 3 s and a flood of
+//             170 distinct tokens a second (the issue's reproduction) runs beside them; then it
+//             answers again, the flood going on. Target: from 30 s after the recovery, every
+//             answer to those pods is 200. Once EKS Auth answers, each flood token is a call to
+//             it: at 800/s on a busy 2-core machine the sidecar falls behind, and the backlog it
+//             then reads at once meets the rate limit (429), as it would the agent's.
 //
 // Options: --scenario bound|recovery|all (all), --root DIR (this checkout), --flood-seconds N (20),
-// --rate-limit N (the sidecar's default, 1000; the flood sends 80% of it), --token-bytes N (11000),
-// --pods N (100), --stall-seconds N (15), --after-seconds N (45), --json (figures as JSON on stdout).
+// --rate-limit N (the sidecar's default, 1000; the bound flood sends 80% of it),
+// --recovery-flood-rate N (170), --token-bytes N (11000),
+// --pods N (100), --stall-seconds N (15), --after-seconds N (45), --json (figures as JSON on stdout),
+// --cpu-prof DIR (node --cpu-prof of the sidecar in the bound scenario). EKS_AUTH_* variables
+// reach the sidecar (EKS_AUTH_MAX_INFLIGHT=64 npm run stall).
 import { fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request as httpRequest } from 'node:http';
@@ -123,17 +129,18 @@ export function forgedToken(n, bytes) {
   return `${head}.${part(claims)}.${'s'.repeat(342)}`;
 }
 
-/** One GET of `url` with `token`: `{ status, ms }` (status 0: no answer). */
+/** One GET of `url` with `token`: `{ status, ms }`; without an answer, `status` names the error. */
 function ask(url, token, agent) {
   const started = performance.now();
   return new Promise((resolve) => {
+    const failed = (error) => resolve({ status: `no answer: ${error?.code ?? error?.message}`, ms: performance.now() - started });
     const request = httpRequest(url, { headers: { authorization: token }, agent }, (response) => {
       response.resume();
       response.on('end', () => resolve({ status: response.statusCode, ms: performance.now() - started }));
-      response.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+      response.on('error', failed);
     });
-    request.setTimeout(30_000, () => request.destroy());
-    request.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+    request.setTimeout(30_000, () => request.destroy(Object.assign(new Error('30 s'), { code: 'Timeout30s' })));
+    request.on('error', failed);
     request.end();
   });
 }
@@ -171,19 +178,27 @@ async function eksAuthRole() {
   process.send({ type: 'ready', endpoint: proxy.url });
 }
 
-/** The flood: `rate` distinct tokens a second for `seconds`, on up to 512 kept-alive connections. */
+/**
+ * The flood: `rate` distinct tokens a second for `seconds`, on up to 512 kept-alive connections.
+ * Paced by a bucket of 50 ms of sends: when this process falls behind (the machine is busy), it
+ * does not catch up in a burst, which the sidecar's rate limit would answer with 429.
+ */
 async function floodRole() {
   const [url, rate, seconds, bytes] = process.argv.slice(4).map((v, i) => (i === 0 ? v : Number(v)));
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const statuses = new Map();
   let sent = 0;
+  let credit = 0;
   const pending = new Set();
   const started = performance.now();
   const end = started + seconds * 1000;
+  let last = started;
   process.send({ type: 'started' });
   while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    while (sent < due) {
+    const now = performance.now();
+    credit = Math.min(rate * 0.05, credit + ((now - last) / 1000) * rate);
+    last = now;
+    for (; credit >= 1; credit -= 1) {
       const p = ask(url, forgedToken(sent, bytes), agent).then(({ status }) => {
         count(statuses, status);
         pending.delete(p);
@@ -193,9 +208,11 @@ async function floodRole() {
     }
     await sleep(5);
   }
+  const sendingSeconds = (performance.now() - started) / 1000;
   await Promise.all(pending);
   agent.destroy();
-  process.send({ type: 'done', sent, seconds: (performance.now() - started) / 1000, statuses: Object.fromEntries(statuses) });
+  const cpu = process.cpuUsage();
+  process.send({ type: 'done', sent, seconds: sendingSeconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, statuses: Object.fromEntries(statuses) });
   process.disconnect();
 }
 
@@ -217,8 +234,9 @@ function child(role, args = []) {
 }
 
 /** The sidecar of `root` as its own process, with the default settings; counts its log lines. */
-async function startSidecarProcess(root, endpoint) {
+async function startSidecarProcess(root, endpoint, { cpuProf } = {}) {
   const proc = spawn(process.execPath, [
+    ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : []),
     join(root, 'pkg', 'sidecar', 'main.js'), '--cluster-name', CLUSTER, '--region', 'us-west-2', '--endpoint', endpoint,
     '-p', '0', '--probe-port', '0', '--metrics-port', '0',
   ], {
@@ -229,6 +247,8 @@ async function startSidecarProcess(root, endpoint) {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_CONFIG_FILE: '/nonexistent/config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      // The sidecar's settings, e.g. EKS_AUTH_MAX_INFLIGHT=64 npm run stall.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('EKS_AUTH_'))),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -263,6 +283,16 @@ async function startSidecarProcess(root, endpoint) {
   };
 }
 
+/** CPU time a process has used so far, in seconds (/proc/<pid>/stat: utime + stime, 100 Hz ticks). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples a process's RSS and open file descriptors every `everyMs` until stopped. */
 function sampler(pid, everyMs = 100) {
   const peaks = { rssMiB: 0, fds: 0 };
@@ -291,7 +321,7 @@ async function scenarioBound(eksAuth, options, log) {
   log(`bound: EKS Auth stalls; the flood sends ${options.floodRate}/s distinct ${options.tokenBytes}-character tokens for ${options.floodSeconds} s`);
   eksAuth.send({ type: 'recover' });
   await eksAuth.next('done');
-  const sidecar = await startSidecarProcess(options.root, options.endpoint);
+  const sidecar = await startSidecarProcess(options.root, options.endpoint, { cpuProf: options.cpuProf });
   const samples = sampler(sidecar.pid);
   eksAuth.send({ type: 'mint', count: 1, prefix: 'cached' });
   const [cachedToken] = (await eksAuth.next('minted')).tokens;
@@ -301,6 +331,7 @@ async function scenarioBound(eksAuth, options, log) {
   eksAuth.send({ type: 'stall' });
   await eksAuth.next('done');
   const logLinesBefore = sidecar.logs.lines;
+  const cpuBefore = cpuSeconds(sidecar.pid);
   const flood = child('flood', [sidecar.url, String(options.floodRate), String(options.floodSeconds), String(options.tokenBytes)]);
   await flood.next('started');
   const floodDone = flood.next('done');
@@ -314,6 +345,7 @@ async function scenarioBound(eksAuth, options, log) {
     await sleep(100);
   }
   const floodResult = await floodDone;
+  const sidecarCpu = cpuSeconds(sidecar.pid) - cpuBefore;
   const peaks = samples.stop();
   agent.destroy();
   const logLines = sidecar.logs.lines - logLinesBefore;
@@ -329,12 +361,15 @@ async function scenarioBound(eksAuth, options, log) {
       p99Ms: Math.round(percentile(cached.ms, 99) * 10) / 10,
     },
     logLinesPerSecond: Math.round(logLines / floodResult.seconds),
+    sidecarCpuPercent: Math.round((sidecarCpu / floodResult.seconds) * 100),
+    floodCpuPercent: Math.round((floodResult.cpuSeconds / floodResult.seconds) * 100),
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   };
 }
 
 async function scenarioRecovery(eksAuth, options, log) {
   const total = options.stallSeconds + options.afterSeconds;
-  log(`recovery: EKS Auth stalls ${options.stallSeconds} s, then answers for ${options.afterSeconds} s; ${options.pods} pods ask every 3 s; the flood (${options.floodRate}/s) runs throughout`);
+  log(`recovery: EKS Auth stalls ${options.stallSeconds} s, then answers for ${options.afterSeconds} s; ${options.pods} pods ask every 3 s; the flood (${options.recoveryFloodRate}/s) runs throughout`);
   eksAuth.send({ type: 'recover' });
   await eksAuth.next('done');
   const sidecar = await startSidecarProcess(options.root, options.endpoint);
@@ -344,7 +379,7 @@ async function scenarioRecovery(eksAuth, options, log) {
   eksAuth.send({ type: 'stall' });
   await eksAuth.next('done');
   const stalledAt = performance.now();
-  const flood = child('flood', [sidecar.url, String(options.floodRate), String(total), String(options.tokenBytes)]);
+  const flood = child('flood', [sidecar.url, String(options.recoveryFloodRate), String(total), String(options.tokenBytes)]);
   await flood.next('started');
   const floodDone = flood.next('done');
   let recoveredAt;
@@ -399,11 +434,13 @@ async function main() {
       root: { type: 'string', default: ROOT },
       'flood-seconds': { type: 'string', default: '20' },
       'rate-limit': { type: 'string', default: String(DEFAULT_RATE_LIMIT) },
+      'recovery-flood-rate': { type: 'string', default: '170' },
       'token-bytes': { type: 'string', default: '11000' },
       pods: { type: 'string', default: '100' },
       'stall-seconds': { type: 'string', default: '15' },
       'after-seconds': { type: 'string', default: '45' },
       json: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
     },
     allowPositionals: true,
   });
@@ -418,10 +455,12 @@ async function main() {
     endpoint,
     floodSeconds: Number(values['flood-seconds']),
     floodRate: Math.round(Number(values['rate-limit']) * 0.8),
+    recoveryFloodRate: Number(values['recovery-flood-rate']),
     tokenBytes: Number(values['token-bytes']),
     pods: Number(values.pods),
     stallSeconds: Number(values['stall-seconds']),
     afterSeconds: Number(values['after-seconds']),
+    cpuProf: values['cpu-prof'],
   };
   const figures = { root: options.root };
   const rows = [];
@@ -436,6 +475,7 @@ async function main() {
           `${bound.cachedPod.maxMs} ms (p99 ${bound.cachedPod.p99Ms}), ${JSON.stringify(bound.cachedPod.statuses)}`,
           bound.cachedPod.maxMs < STALL_TARGETS.cachedPodMs && Object.keys(bound.cachedPod.statuses).every((s) => s === '200')],
         ['bound: sidecar log lines per second', '(reference)', String(bound.logLinesPerSecond), null],
+        ['bound: CPU of a core: sidecar / flood; load average', '(reference)', `${bound.sidecarCpuPercent}% / ${bound.floodCpuPercent}%; ${bound.loadAverage}`, null],
         ['bound: flood answers', '(reference)', JSON.stringify(bound.flood.statuses), null],
       );
     }

@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // `npm test`: everything, in order — what the tests need installed (scripts/setup.js), the Rust
 // core (cargo test, clippy with the clock ban), the wasm build, then every JavaScript test over the
-// same fixtures through the wasm. `npm run test:unit` (--unit): cargo test, the build, and the
-// JavaScript tests that start no browser, no other runtime and no child process: the inner loop.
+// same fixtures through the wasm, and the sidecar, client and CLI tests again on Node 22 (the
+// image's; setup.js installs it into .cache/node22). `npm run test:unit` (--unit): cargo test, the
+// build, and the JavaScript tests that start no browser, no other runtime and no child process:
+// the inner loop.
 // Run: node scripts/test.js [--unit] [tests/js/<file>.test.js ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from './build.js';
-import { setupOrExit } from './setup.js';
+import { NODE22, NODE22_VERSION, setupOrExit } from './setup.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Nothing in a test may leave loopback: with no credentials the AWS chain would try IMDS.
@@ -47,3 +49,8 @@ const files = only.length
     ? UNIT.map((f) => join('tests', 'js', f))
     : readdirSync(join(root, 'tests', 'js')).filter((f) => f.endsWith('.test.js')).sort().map((f) => join('tests', 'js', f));
 step('javascript', process.execPath, ['--test', '--test-concurrency=1', ...files]);
+// The Node hosts (sidecar, client, CLI) on the LTS line too; the image runs Node 22.
+if (!unit && only.length === 0 && process.versions.node !== NODE22_VERSION) {
+  const nodeHosts = ['sidecar', 'agent-cli', 'client', 'cli'].map((name) => join('tests', 'js', `${name}.test.js`));
+  step(`javascript on Node ${NODE22_VERSION}`, NODE22, ['--test', '--test-concurrency=1', ...nodeHosts]);
+}

@@ -5,7 +5,6 @@
  * Everything it returns is fake: credentials are random bytes, tokens are signed by a key that
  * lives only in this process. It listens on loopback by default and never calls AWS.
  */
-import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +14,9 @@ import { createTokenAuthority } from './tokens.js';
 import {
   associationKey, buildAssumeRoleResponse, clusterNameViolation, indexAssociations,
 } from './identity.js';
+
+// Not imported: an ES import of node:http loads undici on Node 22 (see ../transport.js).
+const { createServer } = process.getBuiltinModule('node:http');
 
 /**
  * The development caller key accepted when no caller is configured (e.g. `npm start`).

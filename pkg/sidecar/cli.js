@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { EksAuthError } from 'eks-auth-wasm';
 import { DEFAULTS } from './handler.js';
 import { DEFAULT_PORTS, startSidecar } from './server.js';
+import { rotatingSharedCredentials } from './shared-credentials.js';
 
 export const USAGE = `Usage: eks-auth sidecar --cluster-name NAME --region REGION [options]
 
@@ -28,7 +29,8 @@ A flag wins over its variable.
 Options:
   -c, --cluster-name NAME          the EKS cluster (required)
       --region REGION              EKS Auth region (also AWS_REGION, AWS_DEFAULT_REGION)
-      --endpoint URL               custom EKS Auth endpoint (e.g. a local emulator)
+      --endpoint URL               custom EKS Auth endpoint (e.g. a local emulator); without
+                                   it AWS_ENDPOINT_URL_EKS_AUTH, then AWS_ENDPOINT_URL
       --host HOST                  address to serve credentials on (repeatable; default 127.0.0.1)
   -b, --bind-hosts HOST            the agent's name for --host
   -p, --port PORT                  credentials port (default ${DEFAULT_PORTS.port}; 0: a free port)
@@ -48,6 +50,10 @@ Options:
                                    call goes on into the cache (default ${DEFAULTS.answerWithinMs}; 0: wait)
       --max-inflight N             calls to EKS Auth at once at most; past it a request that is not
                                    cached gets 503 at once (default ${DEFAULTS.maxInflight}; 0: no limit)
+      --rotate-credentials         sign with the default profile of the shared credentials file
+                                   (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials), read
+                                   again every minute, as the agent on hybrid nodes; else the AWS
+                                   default chain
       --log-level LEVEL            debug, info, warn or error (default info)
   -h, --help                       show this help
 `;
@@ -71,6 +77,7 @@ const OPTIONS = {
   'answer-within-ms': { type: 'string' },
   'max-inflight': { type: 'string' },
   'log-level': { type: 'string' },
+  'rotate-credentials': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 
@@ -92,7 +99,7 @@ export const envName = (flag) => `EKS_AUTH_${flag.replaceAll('-', '_').toUpperCa
  * Parses flags (falling back on `EKS_AUTH_*` variables, then defaults) into `startSidecar` options.
  * @param {string[]} argv the arguments after `sidecar`
  * @param {{ env?: Record<string, string|undefined> }} [io]
- * @returns {{ help: true } | { help: false, logLevel: string, options: object }}
+ * @returns {{ help: true } | { help: false, logLevel: string, options: object, rotateCredentials: boolean }}
  * @throws {SidecarUsageError}
  */
 export function parseSidecarArgs(argv, { env = process.env } = {}) {
@@ -158,7 +165,7 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
   const options = {
     clusterName,
     region: text('region') ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION),
-    endpoint: text('endpoint'),
+    endpoint: text('endpoint') ?? configuredEndpoint(env),
     hosts,
     port: integer('port', 0, 65535, DEFAULT_PORTS.port),
     probePort: integer('probe-port', 0, 65535, DEFAULT_PORTS.probePort),
@@ -174,10 +181,21 @@ export function parseSidecarArgs(argv, { env = process.env } = {}) {
   };
   if (burst !== undefined) options.burst = burst;
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
-  return { help: false, logLevel, options };
+  const rotate = values['rotate-credentials'] ?? /^(1|true)$/i.test(env[envName('rotate-credentials')] ?? '');
+  return { help: false, logLevel, options, rotateCredentials: rotate };
 }
 
 const nonEmpty = (value) => (value === undefined || value === '' ? undefined : value);
+
+/**
+ * The AWS SDKs' configured endpoint, as the agent's Go SDK reads it when no `--endpoint` is given:
+ * `AWS_ENDPOINT_URL_EKS_AUTH`, else `AWS_ENDPOINT_URL`; neither when
+ * `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true`.
+ */
+export function configuredEndpoint(env) {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS?.toLowerCase() === 'true') return undefined;
+  return nonEmpty(env.AWS_ENDPOINT_URL_EKS_AUTH) ?? nonEmpty(env.AWS_ENDPOINT_URL);
+}
 
 const DURATION_UNITS_MS = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
@@ -233,21 +251,44 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     return 0;
   }
 
-  const log = jsonLogger(stderr, settings.logLevel);
+  return serveSidecar(settings.options, {
+    ...io, env, rotateCredentials: settings.rotateCredentials, stderr, log: jsonLogger(stderr, settings.logLevel), name: 'eks-auth sidecar',
+  });
+}
+
+/**
+ * Starts the sidecar with parsed options, logs `listening`, and serves until SIGINT/SIGTERM (or
+ * `io.signal`), then drains. Resolves to the exit code: 0 after a drain, `io.configurationExitCode`
+ * (2) for a configuration the sidecar refuses, 1 when it cannot start. Shared by `eks-auth sidecar`
+ * and `eks-pod-identity-agent server`.
+ * @param {object} options `startSidecar` options without `credentials` and `logger`
+ * @param {{ log: Function, stderr: NodeJS.WritableStream, name: string, signal?: AbortSignal,
+ *   credentials?: unknown, rotateCredentials?: boolean, env?: Record<string, string|undefined>,
+ *   configurationExitCode?: number }} io
+ *   `credentials` replaces the AWS default chain (for in-process use); `rotateCredentials` takes
+ *   the shared credentials file instead (`env` names it).
+ */
+export async function serveSidecar(options, io) {
+  const { log, stderr, name, configurationExitCode = 2 } = io;
   let credentials = io.credentials;
-  if (credentials === undefined) {
+  let source;
+  if (credentials === undefined && io.rotateCredentials) {
+    credentials = rotatingSharedCredentials({ env: io.env ?? process.env });
+    source = 'shared credentials file, read again every minute';
+  } else if (credentials === undefined) {
     // Required, not imported: Node would first scan this CommonJS package for its export names.
     const { fromNodeProviderChain } = createRequire(import.meta.url)('@aws-sdk/credential-providers');
     credentials = fromNodeProviderChain();
+    source = 'AWS default chain';
   }
 
   let sidecar;
   try {
-    sidecar = await startSidecar({ ...settings.options, credentials, logger: log });
+    sidecar = await startSidecar({ ...options, credentials, logger: log });
   } catch (error) {
     const configuration = error instanceof EksAuthError && (error.code === 'InvalidInput' || error.code === 'InvalidConfiguration');
-    stderr.write(`eks-auth sidecar: ${configuration ? '' : 'cannot start: '}${error.message}\n`);
-    return configuration ? 2 : 1;
+    stderr.write(`${name}: ${configuration ? '' : 'cannot start: '}${error.message}\n`);
+    return configuration ? configurationExitCode : 1;
   }
 
   // Names every bound address; beyond loopback it says so, as a warning.
@@ -261,11 +302,11 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
     addresses: sidecar.addresses,
     loopbackOnly: sidecar.loopbackOnly,
     ...(sidecar.loopbackOnly ? {} : { note: 'bound beyond loopback: whoever reaches these addresses can present a token' }),
-    clusterName: settings.options.clusterName,
-    region: settings.options.region ?? null,
-    endpoint: settings.options.endpoint ?? null,
+    clusterName: options.clusterName,
+    region: options.region ?? null,
+    endpoint: options.endpoint ?? null,
   });
-  if (io.credentials === undefined) warmCredentials(credentials, log);
+  if (source) warmCredentials(credentials, log, source);
 
   const reason = await waitForStop(io.signal);
   log({ level: 'info', msg: 'draining', signal: reason });
@@ -280,10 +321,10 @@ export async function runSidecarCli(argv = process.argv.slice(2), io = {}) {
  * its expiry), and says now whether it found any. A miss is a warning, not a failure: each request
  * asks the chain again. Logged by error name only, as the handler logs errors.
  */
-function warmCredentials(credentials, log) {
+function warmCredentials(credentials, log, source) {
   Promise.resolve().then(credentials).then(
-    () => log({ level: 'info', msg: 'caller credentials found (AWS default chain)' }),
-    (error) => log({ level: 'warn', msg: 'no caller credentials yet (AWS default chain): each request asks again', code: error?.name ?? 'Error' }),
+    () => log({ level: 'info', msg: `caller credentials found (${source})` }),
+    (error) => log({ level: 'warn', msg: `no caller credentials yet (${source}): each request asks again`, code: error?.name ?? 'Error' }),
   );
 }
 

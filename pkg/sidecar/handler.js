@@ -9,17 +9,19 @@
  * (`credentialsFreshness`), how long to wait after a recoverable error (`errorRetryDelay`), which
  * `Host` headers are served (`hostAllowed`).
  *
- * Request path, in the agent's order:
- *   path (/v1/credentials, else 404) → rate limit (429) → Host check (403) → token (400)
- *   → cache: fresh → serve | renew → serve + refresh in the background | expired/none → upstream
- *   (single flight per token; wait at most `answerWithinMs`, else 500 and the call finishes into
- *   the cache).
+ * Request path, in the agent's order but for the cache, which a token EKS Auth has answered for
+ * reaches before it is parsed again:
+ *   path (/v1/credentials, else 404) → rate limit (429) → Host check (403) → cache: fresh →
+ *   serve | renew → serve + refresh in the background | expired/none → bound (503) → token (400)
+ *   → upstream (single flight per token; wait at most `answerWithinMs`, else 500 and the call
+ *   finishes into the cache).
  *
  * Work towards EKS Auth is bounded: at most `maxInflight` calls at once (a request that would
- * start one more gets 503 at once; cached answers are served as ever), and each call is dropped,
- * its connection aborted, once `maxCallMs` old, so that the next request for its token starts
- * afresh. Refused requests (400 for a token that does not parse, 403 for a foreign `Host`, 429,
- * 503) are logged at most once per kind and `REFUSED_LOG_MS`, with the count since the last line.
+ * start one more gets 503 at once, before its token is parsed: a flood is shed cheaply; cached
+ * answers are served as ever), and each call is dropped, its connection aborted, once `maxCallMs`
+ * old, so that the next request for its token starts afresh. Refused requests (400 for a token
+ * that does not parse, 403 for a foreign `Host`, 429, 503) are logged at most once per kind and
+ * `REFUSED_LOG_MS`, with the count since the last line.
  *
  * The hot path (a cached answer) is synchronous and allocates nothing: a Map keyed by the token
  * string itself (the last 256 tokens seen) is looked up before any parsing; each entry holds its
@@ -195,22 +197,11 @@ export function createSidecarHandler(options = {}) {
   }
 
   async function lookup(token, log) {
-    let claims;
-    try {
-      claims = parseToken(token);
-    } catch (error) {
-      log.code = error.code;
-      refused.add(log);
-      return errorAnswer(error);
-    }
     const key = await sha256Hex(token);
-    // Pods of one service account share its names: one copy each, not one per cached token.
-    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: intern(claims.namespace), serviceAccount: intern(claims.serviceAccount) };
-    if (claims.podName !== undefined) who.podName = claims.podName;
-    Object.assign(log, who);
-
     const entry = cache.get(key);
     if (entry !== undefined) {
+      // Stored after its token parsed and EKS Auth answered: no need to parse it again.
+      Object.assign(log, entry.who);
       const { state } = freshnessOf(entry);
       if (state !== 'expired') {
         touch(entry);
@@ -225,12 +216,28 @@ export function createSidecarHandler(options = {}) {
 
     const joining = inflight.has(key);
     log.cache = joining ? 'join' : 'miss';
-    metrics.cacheState('miss');
     if (!joining && full()) {
+      metrics.cacheState('miss');
+      // Before parsing the token (most of a refusal's cost, for a large one): a flood past the
+      // bound is shed as cheaply as it can be; its retry meets the token's 400 if it has one.
+      log.tokenHash = key.slice(0, TOKEN_HASH_LOG_CHARS);
       log.code = BUSY_CODE;
       refused.add(log);
       return busyAnswer();
     }
+    let claims;
+    try {
+      claims = parseToken(token);
+    } catch (error) {
+      log.code = error.code;
+      refused.add(log);
+      return errorAnswer(error);
+    }
+    metrics.cacheState('miss');
+    // Pods of one service account share its names: one copy each, not one per cached token.
+    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: intern(claims.namespace), serviceAccount: intern(claims.serviceAccount) };
+    if (claims.podName !== undefined) who.podName = claims.podName;
+    Object.assign(log, who);
     const outcome = await withinAnswerTime(upstream(key, token, who));
     if (outcome === TIMED_OUT) {
       log.code = 'TimeoutError';

@@ -1,7 +1,7 @@
 /**
  * The EKS Pod Identity Agent's container-credentials endpoint, as a web-standard handler
  * (`createSidecarHandler`), a node:http server with probes and Prometheus metrics
- * (`startSidecar`) and a CLI (`runSidecarCli`). Node 20+.
+ * (`startSidecar`) and a CLI (`runSidecarCli`). Node 22, or 20.16+.
  *
  * @example
  * import { startSidecar } from './pkg/sidecar/index.js';

@@ -11,13 +11,15 @@
  * the connection), two `Host` headers → 400, malformed HTTP → 400; each closes that connection
  * only, and is logged (at most one line per kind and 10 s) without the bytes received.
  */
-import { createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';
 import { isIP } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { EksAuthClient, buildAssumeRoleRequest } from 'eks-auth-wasm';
 import { createTransport } from '../transport.js';
 import { CREDENTIALS_PATH, DEFAULTS, bareHost, createSidecarHandler, pathOf } from './handler.js';
+
+// Not imported: an ES import of node:http loads undici on Node 22 (see transport.js).
+const { createServer, request: httpRequest } = process.getBuiltinModule('node:http');
 
 /** Default ports: credentials (a free-to-bind stand-in for the agent's 80), probes and metrics as the agent's. */
 export const DEFAULT_PORTS = Object.freeze({ port: 2706, probePort: 2703, metricsPort: 2705 });

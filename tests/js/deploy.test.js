@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -110,7 +110,7 @@ function portOf(container, port) {
   return named.containerPort;
 }
 
-const MANIFESTS = ['sidecar.yaml', 'daemonset.yaml'];
+const MANIFESTS = ['sidecar.yaml', 'daemonset.yaml', 'daemonset-hybrid.yaml'];
 const manifests = Object.fromEntries(MANIFESTS.map((name) => [name, loadManifest(name)]));
 
 /** Every sidecar container of every manifest, with its pod and parsed settings. */
@@ -131,9 +131,11 @@ describe('kubernetes manifests', () => {
     assert.deepEqual(sidecarPod.map((w) => w.kind), ['Deployment']);
     assert.equal(containersOf(sidecarPod[0].spec).filter(isSidecar).length, 1);
     assert.equal(containersOf(sidecarPod[0].spec).filter(isApp).length, 1);
-    const agent = workloads(manifests['daemonset.yaml']);
-    assert.deepEqual(agent.map((w) => w.kind), ['DaemonSet']);
-    assert.equal(containersOf(agent[0].spec).filter(isSidecar).length, 1);
+    for (const file of ['daemonset.yaml', 'daemonset-hybrid.yaml']) {
+      const agent = workloads(manifests[file]);
+      assert.deepEqual(agent.map((w) => w.kind), ['DaemonSet'], file);
+      assert.equal(containersOf(agent[0].spec).filter(isSidecar).length, 1, file);
+    }
     // Each pod's ServiceAccount is in the same manifest.
     for (const file of MANIFESTS) {
       for (const { spec, namespace } of workloads(manifests[file])) {
@@ -291,6 +293,54 @@ describe('kubernetes manifests', () => {
     execFileSync('sh', ['-n', '-c', init.command[2]]);
   });
 
+  /** A DaemonSet's node affinity: its one term's match expressions, by key. */
+  const affinityOf = (spec) => {
+    const terms = spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+    assert.equal(terms.length, 1, 'one term: every expression must hold');
+    return Object.fromEntries(terms[0].matchExpressions.map(({ key, operator, values }) => [key, { operator, values }]));
+  };
+
+  test('daemonset.yaml: the agent chart\'s nodes only: Linux, amd64 or arm64, not fargate, hybrid or auto', () => {
+    const [{ spec }] = workloads(manifests['daemonset.yaml']);
+    // The chart's affinity (charts/eks-pod-identity-agent/values.yaml:84-103, agent 0.1.37).
+    assert.deepEqual(affinityOf(spec), {
+      'kubernetes.io/os': { operator: 'In', values: ['linux'] },
+      'kubernetes.io/arch': { operator: 'In', values: ['amd64', 'arm64'] },
+      'eks.amazonaws.com/compute-type': { operator: 'NotIn', values: ['fargate', 'hybrid', 'auto'] },
+    });
+    const agent = containersOf(spec).find(isSidecar);
+    assert.equal(parseSidecarArgs(agent.args.slice(1), { env: envOf(agent) }).rotateCredentials, false, 'the default chain (IMDS)');
+  });
+
+  test('daemonset-hybrid.yaml: hybrid nodes only, signing with the node\'s rotated credentials file (--rotate-credentials)', () => {
+    const [{ spec, name }] = workloads(manifests['daemonset-hybrid.yaml']);
+    const [{ name: cloudName, spec: cloudSpec }] = workloads(manifests['daemonset.yaml']);
+    assert.notEqual(name, cloudName, 'two DaemonSets');
+    // The chart's hybrid DaemonSet (values.yaml:8-43): compute type hybrid, not Bottlerocket.
+    assert.deepEqual(affinityOf(spec), {
+      'kubernetes.io/os': { operator: 'In', values: ['linux'] },
+      'kubernetes.io/arch': { operator: 'In', values: ['amd64', 'arm64'] },
+      'eks.amazonaws.com/compute-type': { operator: 'In', values: ['hybrid'] },
+      'os.bottlerocket.aws/variant': { operator: 'DoesNotExist', values: undefined },
+      'os.bottlerocket.aws/version': { operator: 'DoesNotExist', values: undefined },
+    });
+    // No node gets both: the cloud one excludes the compute type this one requires.
+    assert.ok(affinityOf(cloudSpec)['eks.amazonaws.com/compute-type'].values.includes('hybrid'));
+    const agent = containersOf(spec).find(isSidecar);
+    const settings = parseSidecarArgs(agent.args.slice(1), { env: envOf(agent) });
+    assert.equal(settings.rotateCredentials, true);
+    // The file it reads is the node's, mounted read-only (the chart mounts /eks-hybrid/.aws at /root/.aws).
+    const file = envOf(agent).AWS_SHARED_CREDENTIALS_FILE;
+    const mount = agent.volumeMounts.find((m) => file.startsWith(`${m.mountPath}/`));
+    assert.ok(mount?.readOnly, `${file} is on a read-only mount`);
+    assert.deepEqual(spec.volumes.find((v) => v.name === mount.name).hostPath, { path: '/eks-hybrid/.aws', type: 'Directory' });
+    // Otherwise the same pod as daemonset.yaml: the same args but the flag, the same init container.
+    const cloudAgent = containersOf(cloudSpec).find(isSidecar);
+    assert.deepEqual(agent.args.filter((a) => a !== '--rotate-credentials'), cloudAgent.args);
+    assert.deepEqual(spec.initContainers, cloudSpec.initContainers);
+    assert.deepEqual(agent.securityContext, cloudAgent.securityContext);
+  });
+
   test('every eks-auth container runs the one image', () => {
     const images = new Set(MANIFESTS.flatMap((file) => workloads(manifests[file])
       .flatMap((w) => containersOf(w.spec)).filter((c) => c.image.includes('eks-auth')).map((c) => c.image)));
@@ -328,12 +378,19 @@ describe('Dockerfile', () => {
   const all = (op) => instructions.filter((i) => i.op === op);
   const last = (op) => all(op).at(-1);
 
-  test('node:20-slim, a numeric non-root user, the ports the sidecar uses', () => {
-    assert.match(all('FROM')[0].args, /^node:20-slim(\s|$)/);
+  test('node:22-slim (the LTS line npm test also runs the Node hosts on), root by default as the agent\'s image, the ports the sidecar uses', () => {
+    assert.match(all('FROM')[0].args, /^node:22-slim(\s|$)/);
     assert.ok(!instructions.some((i) => i.op === 'RUN' && /cargo|rustup|wasm-bindgen/.test(i.args)), 'no Rust build in the image');
-    // runAsNonRoot can be verified by Kubernetes only for a numeric user.
-    const [, uid] = /^(\d+)(?::\d+)?$/.exec(last('USER').args) ?? [];
-    assert.ok(uid !== undefined && Number(uid) !== 0, `USER ${last('USER').args} is numeric and not root`);
+    // The agent's chart sets no runAsUser and binds port 80: the image's user is root. Every
+    // container of the manifests here names its own (numeric, so runAsNonRoot can be checked).
+    assert.ok(all('USER').every((i) => /^(0|root)(:|$)/.test(i.args)), 'no USER but root');
+    for (const file of MANIFESTS) {
+      for (const { spec } of workloads(manifests[file])) {
+        for (const container of containersOf(spec).filter((c) => c.image.includes('eks-auth'))) {
+          assert.ok(Number.isInteger(container.securityContext?.runAsUser), `${file} ${container.name}: runAsUser is set`);
+        }
+      }
+    }
     const exposed = all('EXPOSE').flatMap((i) => i.args.split(/\s+/)).map((p) => Number(p.replace(/\/tcp$/, '')));
     assert.deepEqual(exposed.sort(), Object.values(DEFAULT_PORTS).sort());
   });
@@ -584,6 +641,206 @@ test('daemonset.yaml runs: init script, then the agent as UID 0 with only NET_BI
     assert.deepEqual(report.metrics, { status: 200, served: true });
     assert.equal(report.exitCode, 0, 'SIGTERM: drained and exited 0');
     assert.equal(report.tokenInLogs, false);
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The EKS Pod Identity Agent's own Helm chart, running this image
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The agent chart's pod as it renders with its defaults (aws/eks-pod-identity-agent 0.1.37,
+ * commit d4dc0f3, charts/eks-pod-identity-agent/): commands, args and environment, hard-coded.
+ */
+const CHART = {
+  // values.yaml:149 (init.command), args values.yaml:147-148 through templates/daemonset.yaml:59-64.
+  init: ['/go-runner', '/eks-pod-identity-agent', 'initialize', '-v', 'trace'],
+  // values.yaml:109 (agent.command); args templates/daemonset.yaml:74-80 (--port 80, --cluster-name
+  // from values.yaml:127, --probe-port from values.yaml:111), then agent.additionalArgs
+  // (values.yaml:106-107) through templates/daemonset.yaml:85-88. metrics.enabled is false
+  // (values.yaml:116), so no --metrics-port: the agent's default 2705.
+  agent: ['/go-runner', '/eks-pod-identity-agent', 'server', '--port', '80', '--cluster-name', 'EKS_CLUSTER_NAME', '--probe-port', '2703', '-v', 'trace'],
+  // The hybrid DaemonSet adds its additionalArgs (values.yaml:11-12) through
+  // templates/daemonset.yaml:89-92: two arguments. Its credentials are mounted at /root/.aws
+  // (values.yaml:13-21).
+  hybridArgs: ['--rotate-credentials', 'true'],
+  // values.yaml:129-130: AWS_REGION (a placeholder the user sets; here the emulator's region).
+  env: { AWS_REGION: 'us-west-2' },
+  // templates/daemonset.yaml:137-157: probes at localhost on the probe port.
+  probes: ['/healthz', '/readyz'],
+};
+
+/** The image's entry paths, read from the Dockerfile, as the repository files they are made from. */
+function imageEntryPaths() {
+  const instructions = parseDockerfile(readFileSync(join(K8S, 'Dockerfile'), 'utf8'));
+  const workdir = instructions.filter((i) => i.op === 'WORKDIR').at(-1).args;
+  const entries = {};
+  for (const { op, args } of instructions) {
+    const parts = args.split(/\s+/);
+    if (op === 'COPY' && parts.length === 2 && parts[1] === '/go-runner') entries['/go-runner'] = join(root, parts[0]);
+    const link = /ln -s (\S+) \/eks-pod-identity-agent\b/.exec(args);
+    if (op === 'RUN' && link) {
+      assert.ok(link[1].startsWith(`${workdir}/`), `the link points into WORKDIR: ${link[1]}`);
+      entries['/eks-pod-identity-agent'] = join(root, link[1].slice(workdir.length + 1));
+    }
+  }
+  return entries;
+}
+
+/**
+ * Runs inside `unshare --net`, as root (as the chart runs the pod): the chart's init container
+ * twice (it runs again on every pod start), then its agent container, then the hybrid one, each
+ * through the image's entry paths, with EKS Auth at AWS_ENDPOINT_URL_EKS_AUTH (the chart passes no
+ * --endpoint); an SDK on both addresses at port 80. Returns a report.
+ */
+async function chartRun({ rootUrl, entries, chart, association, signingKey }) {
+  const { execFileSync, spawn } = await import('node:child_process');
+  const { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { request } = await import('node:http');
+  const { tmpdir } = await import('node:os');
+  const { dirname, join } = await import('node:path');
+  const { once } = await import('node:events');
+  const { DEFAULT_CALLER, startEmulator } = await import(new URL('pkg/emulator/index.js', rootUrl));
+  const { fromHttp } = await import('@aws-sdk/credential-provider-http');
+  const report = {};
+  const image = (argv) => argv.map((arg) => entries[arg] ?? arg);
+
+  execFileSync('ip', ['link', 'set', 'lo', 'up']);
+  const dir = mkdtempSync(join(tmpdir(), 'agent-chart-'));
+  // The image's `node` first; a kernel without dummy interfaces gets a bridge for one (no ports:
+  // it holds addresses alike).
+  let path = `${dirname(process.execPath)}:${process.env.PATH}`;
+  try {
+    execFileSync('ip', ['link', 'add', 'probe0', 'type', 'dummy'], { stdio: 'ignore' });
+    execFileSync('ip', ['link', 'del', 'probe0']);
+    report.dummy = true;
+  } catch {
+    report.dummy = false;
+    const ip = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'ip'), `#!/bin/sh\nif [ "$1 $2 $4 $5" = "link add type dummy" ]; then exec ${ip} link add "$3" type bridge; fi\nexec ${ip} "$@"\n`);
+    chmodSync(join(dir, 'bin', 'ip'), 0o755);
+    path = `${join(dir, 'bin')}:${path}`;
+  }
+  const base = { PATH: path, HOME: dir, AWS_EC2_METADATA_DISABLED: 'true', ...chart.env };
+  try {
+    report.init = [0, 1].map(() => {
+      const [command, ...args] = image(chart.init);
+      return execFileSync(command, args, { env: base, encoding: 'utf8' });
+    });
+    report.addresses = execFileSync('ip', ['-o', 'address', 'show', 'dev', 'pod-id-link0'], { encoding: 'utf8' });
+    report.routes = ['-4', '-6'].map((family) => execFileSync('ip', [family, 'route', 'show', 'table', 'main', 'dev', 'pod-id-link0'], { encoding: 'utf8' }));
+
+    const emulator = await startEmulator({ region: chart.env.AWS_REGION, associations: [association], signingKey });
+    const get = (url, headers = {}) => new Promise((resolve, reject) => {
+      request(url, { headers, agent: false }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => { body += chunk; }).on('end', () => resolve({ status: response.statusCode, body }));
+      }).on('error', reject).end();
+    });
+    const pod = async (argv, env) => {
+      const [command, ...args] = image(argv);
+      const child = spawn(command, args, { env: { ...base, AWS_ENDPOINT_URL_EKS_AUTH: emulator.endpoint, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = { stdout: '', stderr: '' };
+      child.stdout.on('data', (chunk) => { run.stdout += chunk; });
+      child.stderr.on('data', (chunk) => { run.stderr += chunk; });
+      try {
+        // Until it listens or exits (the run as a whole is killed after 60 s: a guard against a hang).
+        while (!run.stdout.includes('"msg":"listening"')) {
+          if (child.exitCode !== null) throw new Error(`the agent did not start: ${run.stderr}${run.stdout}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        run.listening = JSON.parse(run.stdout.split('\n').find((line) => line.includes('"msg":"listening"')));
+        const token = await emulator.mintToken({ namespace: association.namespace, serviceAccount: association.serviceAccount });
+        run.sdk = {};
+        for (const url of ['http://169.254.170.23/v1/credentials', 'http://[fd00:ec2::23]/v1/credentials']) {
+          const credentials = await fromHttp({ awsContainerCredentialsFullUri: url, awsContainerAuthorizationToken: token })();
+          run.sdk[url] = { accessKeyId: credentials.accessKeyId.slice(0, 4), fresh: credentials.expiration > new Date() };
+        }
+        run.foreignHost = (await get('http://169.254.170.23/v1/credentials', { host: 'attacker.example', authorization: token })).status;
+        run.probes = {};
+        for (const probe of chart.probes) run.probes[probe] = (await get(`http://localhost:2703${probe}`)).status;
+        // Metrics on 0.0.0.0: reachable on the node's every address.
+        const metrics = await get('http://169.254.170.23:2705/metrics');
+        run.metrics = { status: metrics.status, served: /pod_identity_http_response\{code="200"\} 2/.test(metrics.body) };
+        child.kill('SIGTERM');
+        [run.exitCode] = await once(child, 'exit');
+        run.tokenInLogs = run.stdout.includes(token) || run.stderr.includes(token);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      return run;
+    };
+    try {
+      report.cloud = await pod(chart.agent, { AWS_ACCESS_KEY_ID: DEFAULT_CALLER.accessKeyId, AWS_SECRET_ACCESS_KEY: DEFAULT_CALLER.secretAccessKey });
+      // Hybrid: no keys in the environment; the node's credentials file at ~/.aws (the chart mounts /root/.aws).
+      mkdirSync(join(dir, '.aws'));
+      writeFileSync(join(dir, '.aws', 'credentials'), `[default]\naws_access_key_id = ${DEFAULT_CALLER.accessKeyId}\naws_secret_access_key = ${DEFAULT_CALLER.secretAccessKey}\n`);
+      report.hybrid = await pod([...chart.agent, ...chart.hybridArgs], {});
+      report.calls = emulator.stats.outcomes.ok;
+    } finally {
+      await emulator.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return report;
+}
+
+test('the agent\'s Helm chart runs this image: initialize, server (cloud and hybrid) through /go-runner and /eks-pod-identity-agent, as root, on port 80',
+  async (t) => {
+    const missing = netnsUnavailable();
+    assert.equal(missing, false, `this test needs ${missing}: a missing piece fails, it is not skipped`);
+    const entries = imageEntryPaths();
+    assert.deepEqual(Object.keys(entries).sort(), ['/eks-pod-identity-agent', '/go-runner'], 'the Dockerfile makes both entry paths');
+    for (const file of Object.values(entries)) assert.ok(statSync(file).mode & 0o111, `${file} is executable`);
+    const input = {
+      rootUrl: pathToFileURL(root).href,
+      entries,
+      chart: CHART,
+      association: { region: CHART.env.AWS_REGION, cluster: 'EKS_CLUSTER_NAME', namespace: 'default', serviceAccount: 'app', roleArn: ROLE_ARN },
+      signingKey: SIGNING_KEY.export({ type: 'pkcs8', format: 'pem' }),
+    };
+    const script = `const input = JSON.parse(process.env.EKS_AUTH_NETNS_INPUT);
+      (${chartRun.toString()})(input).then((report) => process.stdout.write(JSON.stringify(report)),
+        (error) => { console.error(error); process.exit(1); });`;
+    const child = spawn('unshare', ['--net', '--', process.execPath, '--input-type=module', '-e', script], {
+      cwd: root, env: { ...process.env, EKS_AUTH_NETNS_INPUT: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const [code] = await once(child, 'exit');
+    clearTimeout(timer);
+    assert.equal(code, 0, `the namespace run failed: ${stderr}`);
+    const report = JSON.parse(stdout);
+    if (!report.dummy) t.diagnostic('this kernel has no dummy interfaces: `ip link add pod-id-link0 type dummy` made a bridge');
+
+    // initialize: the link, both addresses and their routes; the second run finds them.
+    assert.match(report.addresses, /inet 169\.254\.170\.23\/32/);
+    assert.match(report.addresses, /inet6 fd00:ec2::23\/128/);
+    assert.match(report.routes[0], /^169\.254\.170\.23 /m);
+    assert.match(report.routes[1], /^fd00:ec2::23 /m);
+    const logs = (text) => text.trim().split('\n').map((line) => JSON.parse(line));
+    assert.ok(logs(report.init[0]).some((r) => r.msg === 'Link was not found, creating it'), report.init[0]);
+    assert.ok(logs(report.init[1]).filter((r) => /already exists/.test(r.msg)).length === 2, report.init[1]);
+    for (const pod of [report.cloud, report.hybrid]) {
+      assert.deepEqual(pod.listening.urls, ['http://169.254.170.23:80/v1/credentials', 'http://[fd00:ec2::23]:80/v1/credentials']);
+      // Bound to 0.0.0.0 (the URL names loopback to connect to): the metrics were read through 169.254.170.23.
+      assert.equal(pod.listening.metricsUrl, 'http://127.0.0.1:2705/metrics');
+      for (const result of Object.values(pod.sdk)) assert.deepEqual(result, { accessKeyId: 'ASIA', fresh: true });
+      assert.equal(pod.foreignHost, 403);
+      assert.deepEqual(pod.probes, { '/healthz': 200, '/readyz': 200 });
+      assert.deepEqual(pod.metrics, { status: 200, served: true });
+      assert.equal(pod.exitCode, 0, 'SIGTERM through /go-runner: drained and exited 0');
+      assert.equal(pod.stderr, '', 'logs on stdout');
+      assert.equal(pod.tokenInLogs, false);
+    }
+    assert.equal(report.hybrid.listening.clusterName, 'EKS_CLUSTER_NAME');
+    // One EKS Auth call per pod, the hybrid one signed with the file's keys: the second address is
+    // answered from the cache.
+    assert.equal(report.calls, 2);
   });
 
 // ---------------------------------------------------------------------------------------------

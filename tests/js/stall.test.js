@@ -128,6 +128,8 @@ describe('calls in flight: a maximum age and a bound', () => {
     assert.equal(refused.body, `${expected.body}\n`);
     assert.match(refused.body, /^\[\]: \(TooManyCallsInFlight\): .*, fault: server\n$/);
     assert.equal(client.calls.length, 3, 'no call made for the refused token');
+    // Refused before its token is parsed: a malformed one too (its retry meets the 400).
+    assert.equal((await handler.answer('GET', '/v1/credentials', '127.0.0.1', 'not-a-token')).status, 503);
     // A second request for a token in flight joins its call; a cached token is served.
     const joined = handler.answer('GET', '/v1/credentials', '127.0.0.1', tokenFor(1));
     assert.equal(client.calls.length, 3);
@@ -165,28 +167,33 @@ describe('refused requests are logged at most once per kind and 10 s', () => {
     const handler = createSidecarHandler({
       client, clusterName: CLUSTER, now: () => t, rateLimit: 1, burst: 1000, maxInflight: 1, logger: Object.assign((r) => logs.push(r), { level: 'info' }),
     });
+    const lines = (status) => logs.filter((r) => r.status === status);
+    const refuse = async (status, host, token) => assert.equal((await handler.answer('GET', '/v1/credentials', host, token)).status, status);
+    for (let i = 0; i < 100; i++) {
+      await refuse(400, '127.0.0.1', 'not-a-token');
+      await refuse(403, 'evil.example:2706', tokenFor(1));
+      t += 10; // 2 s in all: within one window
+    }
     handler.answer('GET', '/v1/credentials', '127.0.0.1', tokenFor(0)); // fills the one slot
     await client.called();
     for (let i = 0; i < 100; i++) {
-      assert.equal((await handler.answer('GET', '/v1/credentials', '127.0.0.1', 'not-a-token')).status, 400);
-      assert.equal((await handler.answer('GET', '/v1/credentials', 'evil.example:2706', tokenFor(1))).status, 403);
-      assert.equal((await handler.answer('GET', '/v1/credentials', '127.0.0.1', tokenFor(i + 1))).status, 503);
-      t += 10; // 3 s in all: within one window
+      await refuse(503, '127.0.0.1', tokenFor(i + 1));
+      t += 10;
     }
-    const lines = (status) => logs.filter((r) => r.status === status);
     assert.equal(lines(400).length, 1);
     assert.equal(lines(403).length, 1);
     assert.equal(lines(503).length, 1);
     assert.equal(lines(400)[0].refused, 1, 'the first line counts the first refusal');
     assert.equal(lines(503)[0].code, 'TooManyCallsInFlight');
     t += 10_000;
-    await handler.answer('GET', '/v1/credentials', '127.0.0.1', 'not-a-token');
-    await handler.answer('GET', '/v1/credentials', 'evil.example:2706', tokenFor(1));
+    client.calls[0].resolve(RESULT());
+    await handler.idle();
+    await refuse(400, '127.0.0.1', 'not-a-token');
+    await refuse(403, 'evil.example:2706', tokenFor(1));
     assert.equal(lines(400).length, 2);
     assert.equal(lines(400)[1].refused, 100, 'the next line counts those since the last');
     assert.equal(lines(403)[1].refused, 100);
     assert.ok(!JSON.stringify(logs).includes(tokenFor(1)), 'no token in the logs');
-    client.calls[0].resolve(RESULT());
     await handler.close();
   });
 });
