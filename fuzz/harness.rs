@@ -381,7 +381,7 @@ pub fn parse_text(data: &[u8]) -> Result<(), Error> {
 /// `Debug`, which hides secrets), or its error.
 fn export(which: u8, value: &serde_json::Value) -> Result<String, Error> {
     match which % 8 {
-        0 => exports::build_assume_role_request(value).map(|r| format!("{r:?}")),
+        0 => exports::build_assume_role_request(|| value).map(|r| format!("{r:?}")),
         1 => exports::signing_stages(value).map(|s| format!("{s:?}")),
         2 => exports::resolve_endpoint(value),
         3 => exports::to_container_credentials(value).map(|c| format!("{c:?}")),

@@ -39,15 +39,21 @@ where
     read(d, "input")
 }
 
-/// `buildAssumeRoleRequest(input)` → the signed request.
+/// `buildAssumeRoleRequest(input)` → the signed request. `input` makes a deserializer of the
+/// argument: it is read once without tracking where a member lies (every request the sidecar and
+/// the client send passes here), and again with it only to name the member at fault.
 ///
 /// # Errors
 /// As [`request::build_assume_role_request`], and [`assume_role_input`]'s.
-pub fn build_assume_role_request<'de, D: Deserializer<'de>>(input: D) -> Result<SignedRequest, Error>
+pub fn build_assume_role_request<'de, D: Deserializer<'de>>(input: impl Fn() -> D) -> Result<SignedRequest, Error>
 where
     D::Error: fmt::Display,
 {
-    request::build_assume_role_request(&assume_role_input(input)?)
+    let request = match AssumeRoleRequest::deserialize(input()) {
+        Ok(request) => request,
+        Err(_) => assume_role_input(input())?,
+    };
+    request::build_assume_role_request(&request)
 }
 
 /// The session token of `input`'s credentials, to redact from what is shown.
@@ -360,13 +366,14 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn errors_name_the_argument_or_the_member() {
-        let e = build_assume_role_request(&json!(null)).unwrap_err();
+        let e = build_assume_role_request(|| &Value::Null).unwrap_err();
         assert_eq!((e.code(), e.field()), ("InvalidInput", Some("input")));
-        let e = build_assume_role_request(&json!({"clusterName": "c", "token": "a.b.c", "now": 0, "credentials": {"accessKeyId": "A"}})).unwrap_err();
+        let input = json!({"clusterName": "c", "token": "a.b.c", "now": 0, "credentials": {"accessKeyId": "A"}});
+        let e = build_assume_role_request(|| &input).unwrap_err();
         assert_eq!(e.field(), Some("credentials.secretAccessKey"));
         assert_eq!(resolve_endpoint(&json!({"region": 5})).unwrap_err().field(), Some("region"));
         assert_eq!(clock_skew(&json!({})).unwrap_err().field(), Some("now"));

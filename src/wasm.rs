@@ -60,7 +60,7 @@ pub fn resolve_endpoint(params: JsValue) -> Result<JsValue, JsValue> {
 /// `buildAssumeRoleRequest(input)` → `{ method, url, headers, body }`.
 #[wasm_bindgen(js_name = buildAssumeRoleRequest)]
 pub fn build_assume_role_request(input: JsValue) -> Result<JsValue, JsValue> {
-    answer(boundary::build_assume_role_request(de(input)))
+    answer(boundary::build_assume_role_request(|| de(input.clone())))
 }
 
 /// `signingStages(input)` → the SigV4 stages, or `null` when unsigned.

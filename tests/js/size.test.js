@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 /** wasm + glue, gzip -9, in bytes, as measured at the last change of the budget, plus the margin. */
-const SIZE_BUDGET = 130_736 + 1024;
+const SIZE_BUDGET = 132_799 + 1024;
 /** Issue 19's target: where the budget is headed. */
 const TARGET = 75 * 1024;
 
