@@ -1,7 +1,7 @@
 // `eks-auth start` (what `npm start` runs): the emulator and a sidecar in front of it on loopback,
 // a minted token in a file, and the lines a shell needs — or, with --region/--endpoint and
 // --token-file, the sidecar alone against real EKS Auth with the node's credentials.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -25,16 +25,6 @@ Options:
   --service-account SA  service account of the minted token (default: default)
   --help                this text
 `;
-
-/** Builds the wasm when a fresh clone has none yet (the build script is in the repository only). */
-async function ensureBuilt() {
-  const built = ['./wasm/eks_auth_wasm_bg.wasm', './node.js'].every((file) => existsSync(new URL(file, import.meta.url)));
-  if (built) return;
-  const script = new URL('../scripts/build.js', import.meta.url);
-  if (!existsSync(script)) throw new Error('pkg/wasm or pkg/node.js is missing and there is no scripts/build.js to build them');
-  const { build } = await import(script.href);
-  build();
-}
 
 const log = (fields) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', ...fields })}\n`);
 
@@ -67,7 +57,6 @@ export async function runStart(argv, { stdout = process.stdout, signal } = {}) {
     process.stderr.write(`eks-auth start: error: --port must be a port number, got ${values.port}\n`);
     return 2;
   }
-  await ensureBuilt();
   const { startSidecar } = await import('./sidecar/server.js');
   const real = values.region !== undefined || values.endpoint !== undefined || values['token-file'] !== undefined;
   const closers = [];

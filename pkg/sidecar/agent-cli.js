@@ -16,8 +16,8 @@
  * JSON lines on stdout, as the agent's.
  */
 import { createRequire } from 'node:module';
-import { SidecarUsageError, jsonLogger, parseSidecarArgs, serveSidecar } from './cli.js';
 import { IpError, initialize } from './initialize.js';
+import { jsonLogger } from './log.js';
 
 export const NAME = 'eks-pod-identity-agent';
 /** The agent release whose command line this one follows. */
@@ -254,6 +254,8 @@ export async function runAgentCli(argv = process.argv.slice(2), io = {}) {
 
   // server
   if (flags['cluster-name'] === undefined) return fail('required flag(s) "cluster-name" not set', command);
+  // Imported here: `initialize` and `version` need neither the wasm nor the server.
+  const { SidecarUsageError, parseSidecarArgs, serveSidecar } = await import('./cli.js');
   let settings;
   try {
     settings = parseSidecarArgs(sidecarArgv(flags, level), { env });

@@ -13,7 +13,10 @@ import { parseArgs } from 'node:util';
 import { EksAuthError } from 'eks-auth-wasm';
 import { DEFAULTS } from './handler.js';
 import { DEFAULT_PORTS, startSidecar } from './server.js';
+import { LOG_LEVELS, jsonLogger } from './log.js';
 import { rotatingSharedCredentials } from './shared-credentials.js';
+
+export { jsonLogger };
 
 export const USAGE = `Usage: eks-auth sidecar --cluster-name NAME --region REGION [options]
 
@@ -81,7 +84,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 
 /** A command-line mistake: reported on stderr with exit code 2. */
 export class SidecarUsageError extends Error {
@@ -326,20 +328,6 @@ function warmCredentials(credentials, log, source) {
     () => log({ level: 'info', msg: `caller credentials found (${source})` }),
     (error) => log({ level: 'warn', msg: `no caller credentials yet (${source}): each request asks again`, code: error?.name ?? 'Error' }),
   );
-}
-
-/**
- * JSON lines `{"time","level","msg",...}` at or above `level`. The function's `level` property
- * says so, and the handler builds no record for a level below it (cache hits are `debug`).
- */
-export function jsonLogger(stream, level = 'info') {
-  const min = LOG_LEVELS.indexOf(level);
-  const log = ({ level: recordLevel = 'info', msg, ...fields }) => {
-    if (LOG_LEVELS.indexOf(recordLevel) < min) return;
-    stream.write(`${JSON.stringify({ time: new Date().toISOString(), level: recordLevel, msg, ...fields })}\n`);
-  };
-  log.level = level;
-  return log;
 }
 
 /** Resolves with the signal's name on SIGINT, SIGTERM or the abort of `signal`, then removes its handlers. */

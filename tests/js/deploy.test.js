@@ -1,5 +1,5 @@
 // Tests of deploy/: the Kubernetes manifests and Dockerfile, checked against the sidecar's own flag
-// parser and then run as they describe (the sidecar on loopback; the DaemonSet's init script and
+// parser and then run as they describe (the sidecar on loopback; the DaemonSet's init container and
 // agent in a private network namespace), and the Cloudflare Worker bundled by `wrangler deploy
 // --dry-run` from the packed package installed in a temporary project, run in workerd (miniflare).
 // Everything talks to the local emulator; nothing leaves the machine.
@@ -283,14 +283,14 @@ describe('kubernetes manifests', () => {
     assert.ok(options.hosts.includes(url.hostname) && Number(url.port || 80) === options.port);
     assert.ok(hostAllowed(url.host, options.hosts));
 
-    // The init container puts the addresses on the node: NET_ADMIN only, same image, a valid script.
+    // The init container puts the addresses on the node: NET_ADMIN only, same image, the agent's
+    // `initialize` at the image's entry path (run below).
     const [init] = spec.initContainers;
     assert.equal(init.image, agent.image);
     assert.deepEqual(init.securityContext.capabilities, { drop: ['ALL'], add: ['NET_ADMIN'] });
     assert.equal(init.securityContext.allowPrivilegeEscalation, false);
-    assert.deepEqual(init.command.slice(0, 2), ['sh', '-c']);
-    for (const address of AGENT_HOSTS) assert.ok(init.command[2].includes(address), `init script adds ${address}`);
-    execFileSync('sh', ['-n', '-c', init.command[2]]);
+    assert.deepEqual(init.command, ['/eks-pod-identity-agent', 'initialize']);
+    assert.ok(imageEntryPaths()[init.command[0]], `the image has ${init.command[0]}`);
   });
 
   /** A DaemonSet's node affinity: its one term's match expressions, by key. */
@@ -493,15 +493,15 @@ function netnsUnavailable() {
 
 /**
  * Runs inside `unshare --net` (a fresh network namespace: only its own loopback), as a script of its
- * own: the DaemonSet's init script with NET_ADMIN only, then the agent from the manifest's args and
+ * own: the DaemonSet's init container with NET_ADMIN only, then the agent from the manifest's args and
  * env as UID 0 with NET_BIND_SERVICE only, then an SDK on the agent's addresses. Returns a report.
  */
-async function netnsRun({ rootPath, rootUrl, initScript, args, env, association, signingKey, probePort, metricsPort, probePaths, metricsPath }) {
+async function netnsRun({ rootPath, rootUrl, initCommand, args, env, association, signingKey, probePort, metricsPort, probePaths, metricsPath }) {
   const { execFileSync, spawn } = await import('node:child_process');
   const { chmodSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
   const { request } = await import('node:http');
   const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
+  const { dirname, join } = await import('node:path');
   const { once } = await import('node:events');
   const { DEFAULT_CALLER, startEmulator } = await import(new URL('pkg/emulator/index.js', rootUrl));
   const { fromHttp } = await import('@aws-sdk/credential-provider-http');
@@ -509,7 +509,7 @@ async function netnsRun({ rootPath, rootUrl, initScript, args, env, association,
 
   execFileSync('ip', ['link', 'set', 'lo', 'up']);
   // A test machine's kernel may lack dummy interfaces; a bridge without ports holds addresses alike.
-  let path = process.env.PATH;
+  let path = `${dirname(process.execPath)}:${process.env.PATH}`;
   let shim;
   try {
     execFileSync('ip', ['link', 'add', 'probe0', 'type', 'dummy'], { stdio: 'ignore' });
@@ -526,7 +526,7 @@ async function netnsRun({ rootPath, rootUrl, initScript, args, env, association,
   const only = (...caps) => [`--bounding-set=-all${caps.map((c) => `,+${c}`).join('')}`, '--inh-caps=-all', '--no-new-privs', '--'];
   // As the init container, twice: it runs again on every pod start, on a node that keeps the interface.
   try {
-    for (let i = 0; i < 2; i++) execFileSync('setpriv', [...only('net_admin'), 'sh', '-c', initScript], { env: { PATH: path }, stdio: 'pipe' });
+    for (let i = 0; i < 2; i++) execFileSync('setpriv', [...only('net_admin'), ...initCommand], { env: { PATH: path }, stdio: 'pipe' });
   } finally {
     if (shim) rmSync(shim, { recursive: true, force: true });
   }
@@ -593,7 +593,7 @@ async function netnsRun({ rootPath, rootUrl, initScript, args, env, association,
   return report;
 }
 
-test('daemonset.yaml runs: init script, then the agent as UID 0 with only NET_BIND_SERVICE on both agent addresses at port 80',
+test('daemonset.yaml runs: initialize, then the agent as UID 0 with only NET_BIND_SERVICE on both agent addresses at port 80',
   async (t) => {
     const missing = netnsUnavailable();
     assert.equal(missing, false, `this test needs ${missing}: a missing piece fails, it is not skipped`);
@@ -603,7 +603,8 @@ test('daemonset.yaml runs: init script, then the agent as UID 0 with only NET_BI
     const input = {
       rootPath: root,
       rootUrl: pathToFileURL(root).href,
-      initScript: spec.initContainers[0].command[2],
+      // The image's entry path, as the repository file it is made from.
+      initCommand: spec.initContainers[0].command.map((arg) => imageEntryPaths()[arg] ?? arg),
       args: agent.args, // as the image's ENTRYPOINT receives them: `sidecar ...`
       env: envOf(agent),
       association: { region: options.region, cluster: options.clusterName, namespace: 'default', serviceAccount: 'app', roleArn: ROLE_ARN },
@@ -628,7 +629,7 @@ test('daemonset.yaml runs: init script, then the agent as UID 0 with only NET_BI
     clearTimeout(timer);
     assert.equal(code, 0, `the namespace run failed: ${stderr}`);
     const report = JSON.parse(stdout);
-    if (!report.dummy) t.diagnostic('this kernel has no dummy interfaces: the init script ran with `type dummy` made a bridge');
+    if (!report.dummy) t.diagnostic('this kernel has no dummy interfaces: initialize ran with `type dummy` made a bridge');
 
     assert.match(report.addresses, /inet 169\.254\.170\.23\/32/);
     assert.match(report.addresses, /inet6 fd00:ec2::23\/128/);

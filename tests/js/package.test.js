@@ -123,6 +123,9 @@ test('npm install of the tarball: the installed package matches the pack; its bi
   assert.match(stdout, /^Usage: eks-auth sidecar /);
   const { stdout: emulatorHelp } = await run(join(packed.project, 'node_modules', '.bin', 'eks-auth'), ['emulator', '--help'], { cwd: packed.project, encoding: 'utf8' });
   assert.match(emulatorHelp, /eks-auth emulator/);
+  // The agent's command line, by the agent's name (the image links /eks-pod-identity-agent to it).
+  const { stdout: agentVersion } = await run(join(packed.project, 'node_modules', '.bin', 'eks-pod-identity-agent'), ['version'], { cwd: packed.project, encoding: 'utf8' });
+  assert.match(agentVersion, /^EKS Pod Identity Agent version /);
   // The Node-only subpaths, by name: an emulator, a sidecar in front of it, a token exchanged.
   const script = `
     import { startEmulator, DEFAULT_CALLER } from '${pkg.name}/emulator';
