@@ -10,11 +10,10 @@
 
 use eks_auth_wasm::credentials::{to_container_credentials, to_credential_process, to_shell_exports};
 use eks_auth_wasm::error::Error;
-use eks_auth_wasm::json::ToJson;
 use eks_auth_wasm::request::{assume_role_signing_stages, build_assume_role_request, AssumeRoleRequest};
 use eks_auth_wasm::response::{parse_assume_role_response, HttpResponse};
 use eks_auth_wasm::sign::Credentials;
-use eks_auth_wasm::{agent, endpoint, inspect, redact, retry, time, token};
+use eks_auth_wasm::{agent, boundary as exports, endpoint, inspect, redact, retry, time, token};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// A target: the fuzzer's bytes in, the core's answer out.
@@ -26,6 +25,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("parse_response", parse_response),
     ("parse_token", parse_token),
     ("parse_text", parse_text),
+    ("boundary", boundary),
 ];
 
 /// Secrets shorter than this are not searched for: a one-letter token is in every sentence.
@@ -307,7 +307,7 @@ pub fn check_token(text: &str, now: std::time::SystemTime) -> Result<(), Error> 
     assert_eq!(names, inspect::CHECKS, "every check, in order");
     assert_eq!(inspection.valid, inspection.checks.iter().all(|c| c.status == inspect::CheckStatus::Pass));
     let render = |i: &inspect::TokenInspection| {
-        let json = i.to_json();
+        let json = serde_json::to_string(&i).unwrap();
         serde_json::from_str::<serde_json::Value>(&json).expect("an inspection is JSON");
         format!("{json} {i:?}")
     };
@@ -321,7 +321,7 @@ pub fn check_token(text: &str, now: std::time::SystemTime) -> Result<(), Error> 
     }
     match token::parse_token(text) {
         Ok(claims) => {
-            let json = claims.to_json();
+            let json = serde_json::to_string(&claims).unwrap();
             serde_json::from_str::<serde_json::Value>(&json).expect("claims are JSON");
             assert!(!json.contains(text) || text.len() < MIN_SECRET_LEN, "claims hold the token");
             Ok(())
@@ -375,4 +375,60 @@ pub fn parse_text(data: &[u8]) -> Result<(), Error> {
         };
     }
     answer
+}
+
+/// One export of `src/boundary.rs` (picked by `which`) on `value`: what it shows (the answer's
+/// `Debug`, which hides secrets), or its error.
+fn export(which: u8, value: &serde_json::Value) -> Result<String, Error> {
+    match which % 8 {
+        0 => exports::build_assume_role_request(|| value).map(|r| format!("{r:?}")),
+        1 => exports::signing_stages(value).map(|s| format!("{s:?}")),
+        2 => exports::resolve_endpoint(value),
+        3 => exports::to_container_credentials(value).map(|c| format!("{c:?}")),
+        4 => exports::to_shell_exports(value).map(|_| String::new()),
+        5 => exports::clock_skew(value).map(|s| format!("{s:?}")),
+        6 => exports::credentials_freshness(value).map(|f| format!("{f:?}")),
+        _ => exports::agent_error_response(value).map(|a| format!("{a:?}")),
+    }
+}
+
+/// The JavaScript boundary's conversions (`src/boundary.rs`, what every wasm export does) on any
+/// JSON value: the first byte picks the export, the rest is the argument. Each answers its shape or
+/// a typed error naming the argument or member at fault, never panics, and shows no secret of the
+/// argument (the token, a secret key, a session token) in its error or its answer's `Debug`.
+pub fn boundary(data: &[u8]) -> Result<(), Error> {
+    let Some((&which, rest)) = data.split_first() else { return Ok(()) };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(rest) else { return Ok(()) };
+    let answer = export(which, &value);
+    let shown = match &answer {
+        Ok(shown) => shown.clone(),
+        Err(e) => {
+            check_error(e);
+            format!("{e} {e:?}")
+        }
+    };
+    let text = String::from_utf8_lossy(rest);
+    for secret in ["secretAccessKey", "sessionToken", "token"].iter().filter_map(|k| find_string(&value, k)) {
+        let render = |other: &str| {
+            let changed = serde_json::from_str(&text.replace(&secret, other)).unwrap_or_default();
+            match export(which, &changed) {
+                Ok(shown) => shown,
+                Err(e) => format!("{e} {e:?}"),
+            }
+        };
+        assert!(!leaks(&secret, &shown, render), "the boundary shows a secret: {shown}");
+    }
+    answer.map(|_| ())
+}
+
+/// The string at `key` anywhere in `value` (the first found, depth first).
+fn find_string(value: &serde_json::Value, key: &str) -> Option<String> {
+    match value {
+        serde_json::Value::Object(map) => map
+            .get(key)
+            .and_then(|v| v.as_str().map(String::from))
+            .or_else(|| map.values().find_map(|v| find_string(v, key))),
+        serde_json::Value::Array(items) => items.iter().find_map(|v| find_string(v, key)),
+        _ => None,
+    }
 }

@@ -22,17 +22,10 @@ export class EksAuthError extends Error {
   }
 }
 
-/** A boundary answer (`{ ok }` or `{ error }` JSON text, see src/wasm.rs): the value, or the error
- * thrown as an `EksAuthError`. */
-export function answerOf(text) {
-  const answer = JSON.parse(text);
-  if (answer.error) throw new EksAuthError(answer.error.message, answer.error);
-  return answer.ok;
-}
-
-/** Re-wraps what the wasm boundary throws (an `Error` named `EksAuthError` with the details as
- * properties) into the class, so `instanceof` works; anything else is a bug and passes through. */
+/** What the wasm boundary threw as an `EksAuthError`: the error's shape (a plain object with `code`
+ * and `message`, src/error.rs `ErrorFields`). Anything else is a bug (or a trap) and passes
+ * through. */
 export function fromWasmError(e) {
-  if (e instanceof EksAuthError || !(e instanceof Error) || e.name !== 'EksAuthError') return e;
+  if (e instanceof EksAuthError || e === null || typeof e !== 'object' || e instanceof Error || typeof e.code !== 'string') return e;
   return new EksAuthError(e.message, e);
 }

@@ -154,6 +154,8 @@ export function buildAssumeRoleRequest(input: AssumeRoleInput): SignedRequest;
 export function signingStages(input: AssumeRoleInput): SigningStages | null;
 /** Throws `EksAuthError` for any non-2xx status or a malformed body. */
 export function parseAssumeRoleResponse(response: HttpResponseInput): AssumeRoleResult;
+/** `parseAssumeRoleResponse` of a whole fetch `Response`: its status, headers and body. */
+export function readAssumeRoleResponse(response: Response): Promise<AssumeRoleResult>;
 export function toContainerCredentials(result: AssumeRoleResult): ContainerCredentials;
 export function toCredentialProcess(result: AssumeRoleResult): CredentialProcessOutput;
 /** `export AWS_ACCESS_KEY_ID=…` lines, as `aws configure export-credentials --format env`. */

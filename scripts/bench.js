@@ -28,8 +28,11 @@ const { values: opts } = parseArgs({
   options: { quick: { type: 'boolean' }, 'no-native': { type: 'boolean' }, 'no-sidecar': { type: 'boolean' } },
 });
 
-/** Targets of issue 7. Sizes in bytes, times in µs unless named. */
-export const TARGETS = Object.freeze({ signRatioToAws4: 1.0, parseUs: 5, wasmGlueGzip: 40 * 1024, coldStartMs: 10 });
+/** Targets of issue 19 (cold start: issue 7's; issue 19 holds it to the previous build's + 1 ms,
+ * `npm run coldstart` of both). Sizes in bytes, times in µs unless named. */
+export const TARGETS = Object.freeze({
+  signRatioToAws4: 1.5, signRatioToSmithySha256Js: 0.3, parseRatioToJsonParse: 5, wasmGlueGzip: 75 * 1024, coldStartMs: 10,
+});
 
 const rows = [];
 const row = (figure, ours, peer, ratio, target, ok) => rows.push({ figure, ours, peer, ratio, target, ok });
@@ -152,14 +155,14 @@ const sign = await interleaved(signers);
 const oursSign = sign['eks-auth-wasm buildAssumeRoleRequest'];
 for (const [name, us] of Object.entries(sign)) {
   if (name.startsWith('eks-auth-wasm')) continue;
-  const isAws4 = name === 'aws4';
+  const target = { aws4: TARGETS.signRatioToAws4, '@smithy/signature-v4 + @aws-crypto/sha256-js': TARGETS.signRatioToSmithySha256Js }[name];
   row(
     `sign one request, median µs (ours ${oursSign.toFixed(1)})`,
     oursSign.toFixed(1),
     `${name} ${us.toFixed(1)}`,
     (oursSign / us).toFixed(2),
-    isAws4 ? `≤ ${TARGETS.signRatioToAws4.toFixed(1)}× aws4` : '',
-    isAws4 ? oursSign <= us * TARGETS.signRatioToAws4 : null,
+    target === undefined ? '' : `≤ ${target.toFixed(1)}×`,
+    target === undefined ? null : oursSign <= us * target,
   );
 }
 
@@ -179,7 +182,8 @@ const parse = await interleaved({
   ours: () => parseAssumeRoleResponse(response),
   'JSON.parse of the body': () => JSON.parse(success.response.body),
 });
-row('parse a 200 response, median µs', parse.ours.toFixed(1), `JSON.parse alone ${parse['JSON.parse of the body'].toFixed(1)}`, (parse.ours / parse['JSON.parse of the body']).toFixed(2), `≤ ${TARGETS.parseUs} µs`, parse.ours <= TARGETS.parseUs);
+const jsonParse = parse['JSON.parse of the body'];
+row('parse a 200 response, median µs', parse.ours.toFixed(1), `JSON.parse alone ${jsonParse.toFixed(1)}`, (parse.ours / jsonParse).toFixed(2), `≤ ${TARGETS.parseRatioToJsonParse}× JSON.parse`, parse.ours <= jsonParse * TARGETS.parseRatioToJsonParse);
 
 // ---- cold start ---------------------------------------------------------------------------------
 {

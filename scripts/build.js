@@ -77,45 +77,6 @@ function bundleNodeEntry() {
     `--outfile=${join(root, 'pkg', 'node.js')}`, `--metafile=${BUNDLE_META}`]);
 }
 
-/** `wasm` without `multivalue` and `reference-types` in its `target_features` section. Rust's
- * std declares both, and wasm-bindgen, finding them there, returns each string as two values and
- * keeps JavaScript values in a wasm table it fills through an import. V8 (Node 20) compiles, with
- * its optimizing compiler and as the module is compiled, a JavaScript-to-wasm wrapper for each
- * export signature with two results and a wasm-to-JavaScript wrapper for each import; single
- * results share a generic wrapper. Three signatures and the import cost ~1.4 ms of every cold
- * start (2.6 → 1.3 ms to compile the module, fresh processes A/B); strings now return through
- * memory, and no JavaScript value crosses, so the module imports nothing. */
-function withoutWrapperFeatures(wasm) {
-  const uleb = (value) => {
-    const out = [];
-    do {
-      out.push((value & 0x7f) | (value > 0x7f ? 0x80 : 0));
-      value = Math.floor(value / 128);
-    } while (value > 0);
-    return out;
-  };
-  const sections = [wasm.subarray(0, 8)];
-  for (const { id, start, payload, end } of wasmSections(wasm)) {
-    const [nameLength, name] = readLeb(wasm, payload);
-    if (id === 0 && wasm.subarray(name, name + nameLength).toString() === 'target_features') {
-      // Entries: a prefix byte (+, -, =) and a name, each after a count.
-      let [count, entry] = readLeb(wasm, name + nameLength);
-      const kept = [];
-      for (; count > 0; count--) {
-        const [length, text] = readLeb(wasm, entry + 1);
-        const feature = wasm.subarray(text, text + length).toString();
-        if (feature !== 'multivalue' && feature !== 'reference-types') kept.push(wasm.subarray(entry, text + length));
-        entry = text + length;
-      }
-      const body = Buffer.concat([wasm.subarray(payload, name + nameLength), Buffer.from(uleb(kept.length)), ...kept]);
-      sections.push(Buffer.from([0, ...uleb(body.length)]), body);
-    } else {
-      sections.push(wasm.subarray(start, end));
-    }
-  }
-  return Buffer.concat(sections);
-}
-
 /** The unsigned LEB128 number in `wasm` at `at`: `[value, the offset after it]`. */
 export function readLeb(wasm, at) {
   let value = 0;
@@ -142,7 +103,7 @@ function buildModule({ name, features, targetDir }, version) {
   const finalWasm = join(outDir, `${name}_bg.wasm`);
   const stamp = join(targetDir, `${name}.built`);
   // What the outputs were made with: another CLI version or other wasm-opt flags rebuild them.
-  const recipe = `${version} without multivalue, reference-types ${WASM_OPT.join(' ')}`;
+  const recipe = `${version} ${WASM_OPT.join(' ')}`;
   if (newer(stamp, cargoWasm) && newer(finalWasm, cargoWasm) && existsSync(stamp) && readFileSync(stamp, 'utf8') === recipe) {
     log(`pkg/wasm/${name} is up to date`);
     return;
@@ -150,11 +111,8 @@ function buildModule({ name, features, targetDir }, version) {
   const tmp = join(targetDir, 'wasm-bindgen-out');
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
-  const input = join(tmp, 'input.wasm');
-  writeFileSync(input, withoutWrapperFeatures(readFileSync(cargoWasm)));
   log(`wasm-bindgen ${version} --target web`);
-  run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', name, input]);
-  rmSync(input);
+  run('wasm-bindgen', ['--target', 'web', '--out-dir', tmp, '--out-name', name, cargoWasm]);
   const wasmOpt = join(root, 'node_modules', '.bin', 'wasm-opt');
   if (!existsSync(wasmOpt)) throw new Error('wasm-opt is missing: run `npm install` (it comes from the npm package binaryen)');
   log('wasm-opt -O3');

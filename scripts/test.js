@@ -35,13 +35,14 @@ const unit = args.includes('--unit');
 const only = args.filter((a) => a !== '--unit');
 
 setupOrExit({ test: !unit });
-step('core', 'cargo', ['test', '--quiet']);
+step('core', 'cargo', ['test', '--quiet', '--features', 'sigv4-suite']);
 if (!unit) {
   step('clock ban (clippy, wasm32)', 'cargo', ['clippy', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--', '-D', 'warnings']);
   step('clock ban (clippy, wasm32, the console module)', 'cargo', ['clippy', '--quiet', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'console', '--', '-D', 'warnings']);
 }
 process.stderr.write('\n== wasm build\n');
 build();
+if (!unit) step('native example (Rust, hyper) against the emulator', process.execPath, [join('scripts', 'native-example.js')]);
 const files = only.length
   ? only
   : unit

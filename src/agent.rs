@@ -29,7 +29,8 @@ pub fn error_body(request_id: Option<&str>, code: &str, message: &str, fault: cr
 }
 
 /// Where cached credentials stand at `now`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Freshness {
     /// Serve them.
     Fresh,

@@ -3,12 +3,13 @@
 
 use crate::error::Error;
 use crate::response::AssumeRoleResult;
-use crate::json::{ObjectWriter, ToJson};
+use serde::Serialize;
 use crate::time;
 use std::fmt;
 
 /// What the EKS Pod Identity Agent answers on `/v1/credentials` (member names and order as it writes them).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct ContainerCredentials {
     /// Access key id.
     pub access_key_id: String,
@@ -17,13 +18,15 @@ pub struct ContainerCredentials {
     /// Session token.
     pub token: String,
     /// Account of the assumed role, from its ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
     /// RFC 3339 UTC.
     pub expiration: String,
 }
 
 /// The `credential_process` output (`Version: 1`).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct CredentialProcess {
     /// Always 1.
     pub version: u8,
@@ -51,30 +54,6 @@ macro_rules! redacted_debug {
 }
 redacted_debug!(ContainerCredentials);
 redacted_debug!(CredentialProcess);
-
-impl ToJson for ContainerCredentials {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .str("AccessKeyId", &self.access_key_id)
-            .str("SecretAccessKey", &self.secret_access_key)
-            .str("Token", &self.token)
-            .opt_str("AccountId", self.account_id.as_deref())
-            .str("Expiration", &self.expiration)
-            .finish();
-    }
-}
-
-impl ToJson for CredentialProcess {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .num("Version", f64::from(self.version))
-            .str("AccessKeyId", &self.access_key_id)
-            .str("SecretAccessKey", &self.secret_access_key)
-            .str("SessionToken", &self.session_token)
-            .str("Expiration", &self.expiration)
-            .finish();
-    }
-}
 
 /// The four parts every format needs, or the first one missing.
 struct Parts<'a> {

@@ -4,6 +4,7 @@
 //! answered (`Service`) and from answers the core could not read (`MalformedResponse`). No variant
 //! ever carries a token, secret access key or session token.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Why an exchange could not be built or what the service answered instead of credentials.
@@ -38,9 +39,11 @@ pub enum Error {
 }
 
 /// Fault side, as the EKS Pod Identity Agent reports it to SDKs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Fault {
     /// The request was at fault (4xx): sending it again unchanged will not help, except throttling.
+    #[default]
     Client,
     /// The service was at fault (5xx).
     Server,
@@ -174,12 +177,72 @@ impl Error {
             Error::Service(e) => [e.code.as_str(), ": ", &e.message].concat(),
             Error::MalformedResponse { message, status, .. } => {
                 let mut text = String::from("malformed response (HTTP ");
-                crate::json::write_u64(&mut text, u64::from(*status));
+                text.push_str(&status.to_string());
                 text.push_str("): ");
                 text.push_str(message);
                 text
             }
         }
+    }
+}
+
+/// An error as it crosses to JavaScript, where it becomes an `EksAuthError` with these fields, and
+/// as the agent's error answer reads one back (`agentErrorResponse`). Absent members are absent
+/// properties; read back, `null` or `undefined` is the member's default.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ErrorFields {
+    /// [`Error::code`]; empty when a caller's object names none.
+    #[serde(deserialize_with = "crate::shape::or_default")]
+    pub code: String,
+    /// The service's own message for a service error, else [`Error::text`].
+    #[serde(deserialize_with = "crate::shape::or_default")]
+    pub message: String,
+    /// [`Error::field`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// [`Error::status`]; read back, a number that is no HTTP status is none.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "crate::shape::status")]
+    pub status: Option<u16>,
+    /// [`Error::request_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// [`Error::retryable`].
+    #[serde(deserialize_with = "crate::shape::or_default")]
+    pub retryable: bool,
+    /// [`Error::irrecoverable`].
+    #[serde(deserialize_with = "crate::shape::or_default")]
+    pub irrecoverable: bool,
+    /// [`Error::fault`].
+    #[serde(deserialize_with = "crate::shape::or_default")]
+    pub fault: Fault,
+}
+
+impl From<&Error> for ErrorFields {
+    fn from(error: &Error) -> Self {
+        // A service error's message is the service's own (botocore's `Error.Message`); the code is
+        // beside it. Every other kind reads best with the field or rule in front.
+        let message = match error {
+            Error::Service(e) => e.message.clone(),
+            other => other.text(),
+        };
+        ErrorFields {
+            code: error.code().to_string(),
+            message,
+            field: error.field().map(String::from),
+            status: error.status(),
+            request_id: error.request_id().map(String::from),
+            retryable: error.retryable(),
+            irrecoverable: error.irrecoverable(),
+            fault: error.fault(),
+        }
+    }
+}
+
+impl Serialize for Error {
+    /// As [`ErrorFields`]: the one shape an error has outside Rust.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ErrorFields::from(self).serialize(serializer)
     }
 }
 

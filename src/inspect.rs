@@ -12,8 +12,9 @@ use crate::request::{assume_role_signing_stages, build_assume_role_request, Assu
 use crate::sign::SigningStages;
 use crate::time;
 use crate::token::{self, AUDIENCE};
-use crate::json::{self, ObjectWriter, ToJson, Value};
 use crate::validate;
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt;
 use std::time::SystemTime;
 
@@ -22,7 +23,8 @@ use std::time::SystemTime;
 pub const CHECKS: [&str; 6] = ["three-segments", "audience", "not-expired", "not-before", "subject", "pod-binding"];
 
 /// A check's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     /// EKS Auth would not refuse the token for this reason.
     Pass,
@@ -31,7 +33,7 @@ pub enum CheckStatus {
 }
 
 /// One check on a token: its stable name (one of [`CHECKS`]), the verdict and why, in words.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenCheck {
     /// One of [`CHECKS`].
     pub name: &'static str,
@@ -42,39 +44,54 @@ pub struct TokenCheck {
 }
 
 /// What a token says, judged at `now`. Claims are unverified: they say what the token claims.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenInspection {
-    /// The decoded JOSE header (`alg`, `kid`) as JSON text, when the first segment is base64url JSON.
-    pub header: Option<String>,
-    /// Every decoded claim as JSON text, when the second segment is base64url JSON.
-    pub claims: Option<String>,
+    /// The decoded JOSE header (`alg`, `kid`), when the first segment is base64url JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<Value>,
+    /// Every decoded claim, when the second segment is base64url JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub claims: Option<Value>,
     /// `iss`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// `sub`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// `aud`, always as a list.
     pub audience: Vec<String>,
     /// `kubernetes.io.namespace`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// `kubernetes.io.serviceaccount.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
     /// `kubernetes.io.pod.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_name: Option<String>,
     /// `kubernetes.io.pod.uid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_uid: Option<String>,
     /// `kubernetes.io.node.name` (absent on older Kubernetes versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub node_name: Option<String>,
     /// `iat`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<f64>,
     /// `exp`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<f64>,
     /// `nbf`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_before: Option<f64>,
     /// The instant judged at, whole epoch seconds (JWT times are whole seconds).
     pub now: f64,
     /// `exp - now` in seconds: the time left, negative once expired.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<f64>,
     /// `now - iat` in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub age: Option<f64>,
     /// Every check of [`CHECKS`], in that order.
     pub checks: Vec<TokenCheck>,
@@ -89,17 +106,13 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     let token = token.trim();
     let parts: Vec<&str> = token.split('.').collect();
     let segments = validate::token(token);
-    // Shown as JSON.stringify(JSON.parse(segment)) would: a number past f64's range (which
-    // JSON.parse reads as Infinity) as null, so every JSON reader takes the inspection.
-    let rewritten = |text: String| json::parse(&text).ok().map(|v| v.to_json());
-    let header = parts.first().and_then(|p| token::decode_part(p, "").ok()).and_then(rewritten);
-    let claims = parts.get(1).and_then(|p| token::decode_part(p, "").ok());
+    let header = parts.first().and_then(|p| token::decode_part(p, "").ok()).map(as_javascript_reads);
+    let claims = parts.get(1).and_then(|p| token::decode_part(p, "").ok()).map(as_javascript_reads);
 
-    let parsed = claims.as_deref().and_then(|c| json::parse(c).ok()).unwrap_or(Value::Null);
+    let parsed = claims.clone().unwrap_or(Value::Null);
     let c = &parsed;
-    let string = |v: Option<&Value<'_>>| v.and_then(Value::as_str).map(String::from);
+    let string = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
     let k8s = |path: &[&str]| token::kubernetes_claim(c, path);
-    // Past f64's range is no time at all: the claim reads as absent, as it shows (null).
     let number = |k: &str| c.get(k).and_then(Value::as_f64).filter(|n| n.is_finite());
     let audience = token::audience(c);
     let mut inspection = TokenInspection {
@@ -229,8 +242,22 @@ pub fn inspect_token(token: &str, now: SystemTime) -> TokenInspection {
     );
     inspection.valid = checks.iter().all(|c| c.status == CheckStatus::Pass);
     inspection.checks = checks;
-    inspection.claims = claims.as_ref().map(|_| parsed.to_json());
+    inspection.claims = claims;
     inspection
+}
+
+/// `value` as `JSON.parse` reads it: an integer past 2^53 as the nearest double (serde_json keeps
+/// it exact, which JavaScript cannot show).
+fn as_javascript_reads(value: Value) -> Value {
+    const SAFE: u64 = (1 << 53) - 1;
+    match value {
+        Value::Number(n) if n.as_u64().is_some_and(|u| u > SAFE) || n.as_i64().is_some_and(|i| i.unsigned_abs() > SAFE) => {
+            n.as_f64().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(as_javascript_reads).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, as_javascript_reads(v))).collect()),
+        other => other,
+    }
 }
 
 /// `90061` → `1 d 1 h 1 min 1 s`; whole seconds.
@@ -252,7 +279,8 @@ fn duration(seconds: f64) -> String {
 /// Every SigV4 stage of the request [`build_assume_role_request`] signs, beside the
 /// `Authorization` header that request carries. `canonical_request` holds the session token: the
 /// JavaScript boundary redacts it, and `Debug` leaves it out.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SignatureExplanation {
     /// The canonical request, exactly as hashed.
     pub canonical_request: String,
@@ -316,71 +344,16 @@ pub fn explain_signature(input: &AssumeRoleRequest) -> Result<Option<SignatureEx
     }))
 }
 
-impl CheckStatus {
-    /// `pass` or `fail`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CheckStatus::Pass => "pass",
-            CheckStatus::Fail => "fail",
-        }
-    }
-}
-
-impl ToJson for TokenCheck {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out).str("name", self.name).str("status", self.status.as_str()).str("detail", &self.detail).finish();
-    }
-}
-
-impl ToJson for TokenInspection {
-    fn write_json(&self, out: &mut String) {
-        let mut o = ObjectWriter::new(out);
-        if let Some(h) = &self.header {
-            o.raw("header", h);
-        }
-        if let Some(c) = &self.claims {
-            o.raw("claims", c);
-        }
-        o.opt_str("issuer", self.issuer.as_deref())
-            .opt_str("subject", self.subject.as_deref())
-            .with("audience", |out| self.audience.write_json(out))
-            .opt_str("namespace", self.namespace.as_deref())
-            .opt_str("serviceAccount", self.service_account.as_deref())
-            .opt_str("podName", self.pod_name.as_deref())
-            .opt_str("podUid", self.pod_uid.as_deref())
-            .opt_str("nodeName", self.node_name.as_deref())
-            .opt_num("issuedAt", self.issued_at)
-            .opt_num("expiresAt", self.expires_at)
-            .opt_num("notBefore", self.not_before)
-            .num("now", self.now)
-            .opt_num("expiresIn", self.expires_in)
-            .opt_num("age", self.age)
-            .with("checks", |out| self.checks.write_json(out))
-            .bool("valid", self.valid)
-            .finish();
-    }
-}
-
-impl ToJson for SignatureExplanation {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .str("canonicalRequest", &self.canonical_request)
-            .str("canonicalRequestHash", &self.canonical_request_hash)
-            .str("payloadHash", &self.payload_hash)
-            .str("signedHeaders", &self.signed_headers)
-            .str("credentialScope", &self.credential_scope)
-            .str("amzDate", &self.amz_date)
-            .str("stringToSign", &self.string_to_sign)
-            .str("signature", &self.signature)
-            .str("authorization", &self.authorization)
-            .bool("matchesRequest", self.matches_request)
-            .finish();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integers_past_2_53_read_as_javascript_reads_them() {
+        let v = as_javascript_reads(serde_json::json!({"exp": u64::MAX, "iat": -9_007_199_254_740_993i64, "n": [1]}));
+        assert!(v["exp"].is_f64() && v["iat"].is_f64());
+        assert_eq!(v["n"], serde_json::json!([1]));
+    }
 
     #[test]
     fn durations() {

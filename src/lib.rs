@@ -1,7 +1,10 @@
 //! The EKS Pod Identity credential exchange (EKS Auth `AssumeRoleForPodIdentity`) as a sans-IO
 //! core: it resolves the endpoint, validates input, builds the SigV4-signed request, reads the
 //! response, and formats the pod's credentials for SDKs — and does no IO, reads no clock and draws
-//! no random number. The host (JavaScript through `wasm.rs`, or Rust) does the fetch.
+//! no random number. The host (JavaScript through `wasm.rs`, or Rust) does the fetch: Rust
+//! programs convert a built request into an `http::Request` and read the `http::Response` parts
+//! back ([`response::parse_http_response`]). Every shape JavaScript sees is one of this crate's
+//! types, converted by serde ([`boundary`], docs/boundary.md).
 //!
 //! ```text
 //! host input ──► request (validate, build) ──► sign ──► host fetch ──► response (parse)
@@ -50,15 +53,16 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod boundary;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
 pub mod inspect;
-pub mod json;
 pub mod redact;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod shape;
 pub mod sign;
 mod text;
 pub mod time;

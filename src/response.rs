@@ -3,10 +3,9 @@
 
 use crate::error::{Error, Fault, ServiceError};
 use crate::retry;
-use crate::time;
-use crate::json::{self, ObjectWriter, ToJson, Value};
-use std::borrow::Cow;
-use std::cell::Cell;
+use crate::shape;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::fmt;
 
 /// An HTTP response as the host received it.
@@ -31,61 +30,85 @@ impl HttpResponse<'_> {
     }
 }
 
-/// The 200 answer, members named and ordered as on the wire. Every member is optional because
-/// botocore tolerates their absence; hosts that need one check for it.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// The 200 answer, members named and ordered as on the wire: the body's shape, and JavaScript's
+/// `AssumeRoleResult`. Every member is optional because botocore tolerates their absence; hosts
+/// that need one check for it. `null` reads as absent, unknown members are ignored, and an absent
+/// member is no property.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct AssumeRoleResult {
     /// Namespace and service account of the pod.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<Subject>,
     /// Always `pods.eks.amazonaws.com`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
     /// The association that granted the role.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_identity_association: Option<PodIdentityAssociation>,
     /// The assumed role session.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assumed_role_user: Option<AssumedRoleUser>,
     /// The pod's temporary credentials.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub credentials: Option<PodCredentials>,
     /// Present in newer models only.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub workload_identity_provider_arn: Option<String>,
 }
 
 /// `subject`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct Subject {
     /// Kubernetes namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// Kubernetes service account.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
 }
 
 /// `podIdentityAssociation`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PodIdentityAssociation {
     /// Association ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub association_arn: Option<String>,
     /// Association id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub association_id: Option<String>,
 }
 
 /// `assumedRoleUser`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct AssumedRoleUser {
     /// `arn:aws:sts::<account>:assumed-role/<role>/<session>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
     /// `<RoleId>:<session>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assume_role_id: Option<String>,
 }
 
 /// `credentials`: the pod's temporary AWS credentials. `Debug` hides the secrets.
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct PodCredentials {
     /// Session token; secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub session_token: Option<String>,
     /// Secret access key; secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_access_key: Option<String>,
     /// Access key id.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_key_id: Option<String>,
-    /// Expiry, epoch seconds (as on the wire; may have a fraction).
+    /// Expiry, epoch seconds (as on the wire; may have a fraction). Read from epoch seconds
+    /// (integer, fraction, exponent) or an ISO 8601 string, as botocore reads it.
+    #[serde(skip_serializing_if = "Option::is_none", deserialize_with = "shape::timestamp")]
     pub expiration: Option<f64>,
 }
 
@@ -106,53 +129,6 @@ impl fmt::Debug for PodCredentials {
 /// # Errors
 /// `Service` for error statuses; `MalformedResponse` for a 2xx body that is not the shape.
 pub fn parse_assume_role_response(response: &HttpResponse<'_>) -> Result<AssumeRoleResult, Error> {
-    let mut result = None;
-    read_members(response, &mut |members| result = Some(members.to_result()))?;
-    Ok(result.unwrap_or_default())
-}
-
-/// The 200 answer's members as read, borrowed from the body (or from its parse where a string
-/// had escapes): the result without copying its strings, for the JavaScript boundary's reading.
-/// No `Debug`: it holds the secret access key and session token.
-#[derive(Clone, Default)]
-pub(crate) struct Members<'v> {
-    /// Present: `subject`, `podIdentityAssociation`, `assumedRoleUser`, `credentials`.
-    pub objects: [bool; 4],
-    /// `subject.{namespace,serviceAccount}`, `audience`, `podIdentityAssociation.{associationArn,
-    /// associationId}`, `assumedRoleUser.{arn,assumeRoleId}`, `credentials.{sessionToken,
-    /// secretAccessKey,accessKeyId}`, `workloadIdentityProviderArn`: wire order.
-    pub strings: [Option<&'v str>; 11],
-    /// `credentials.expiration`, epoch seconds.
-    pub expiration: Option<f64>,
-    /// Some string had escapes in the body: it is not the body's text, so it has no place there
-    /// for the boundary to point at.
-    pub escaped: bool,
-}
-
-impl Members<'_> {
-    pub(crate) fn to_result(&self) -> AssumeRoleResult {
-        let [subject, association, user, credentials] = self.objects;
-        let s = |i: usize| self.strings[i].map(String::from);
-        AssumeRoleResult {
-            subject: subject.then(|| Subject { namespace: s(0), service_account: s(1) }),
-            audience: s(2),
-            pod_identity_association: association
-                .then(|| PodIdentityAssociation { association_arn: s(3), association_id: s(4) }),
-            assumed_role_user: user.then(|| AssumedRoleUser { arn: s(5), assume_role_id: s(6) }),
-            credentials: credentials.then(|| PodCredentials {
-                session_token: s(7),
-                secret_access_key: s(8),
-                access_key_id: s(9),
-                expiration: self.expiration,
-            }),
-            workload_identity_provider_arn: s(10),
-        }
-    }
-}
-
-/// Reads a response as [`parse_assume_role_response`] does and hands its members to `then`
-/// (a `dyn` callback: one copy of the reader in the wasm for both of its users).
-pub(crate) fn read_members(response: &HttpResponse<'_>, then: &mut dyn FnMut(&Members<'_>)) -> Result<(), Error> {
     if !(200..300).contains(&response.status) {
         return Err(Error::Service(parse_error(response)));
     }
@@ -161,139 +137,50 @@ pub(crate) fn read_members(response: &HttpResponse<'_>, then: &mut dyn FnMut(&Me
         status: response.status,
         request_id: response.request_id(),
     };
-    let text = std::str::from_utf8(response.body).map_err(|_| malformed("body is not UTF-8".into()))?;
-    let root = json::parse(text).map_err(|e| {
-        malformed(if e.eof {
-            format!("body is truncated JSON ({} bytes)", text.len())
+    // EKS Auth's answer read in one pass into the result. A derived reader refuses a duplicate
+    // member, and takes an array for an object (its elements as the members in order): a body that
+    // holds a `[` or does not read so is read again below, through a `Value`.
+    if !response.body.contains(&b'[') {
+        let mut reader = serde_json::Deserializer::from_slice(response.body);
+        if let Ok(result) = AssumeRoleResult::deserialize(&mut reader) {
+            if reader.end().is_ok() {
+                return Ok(result);
+            }
+        }
+    }
+    if std::str::from_utf8(response.body).is_err() {
+        return Err(malformed("body is not UTF-8".into()));
+    }
+    // Through a `Value`: a duplicate member's last value wins there, as in botocore and
+    // `JSON.parse` (a derived reader refuses duplicates).
+    let root: Value = serde_json::from_slice(response.body).map_err(|e| {
+        malformed(if e.is_eof() {
+            format!("body is truncated JSON ({} bytes)", response.body.len())
         } else {
             format!("body is not JSON: {e}")
         })
     })?;
     if !root.is_object() {
-        return Err(malformed(format!("body is a JSON {}, not an object", root.kind())));
+        return Err(malformed(format!("body is a JSON {}, not an object", shape::kind(&root))));
     }
-    let r = Reader { malformed: &malformed, escaped: Cell::new(false) };
-    let mut m = Members::default();
-    // Objects in wire order, each with its string members (and the expiry).
-    let objects: [(&str, &[&str]); 4] = [
-        ("subject", &["namespace", "serviceAccount"]),
-        ("podIdentityAssociation", &["associationArn", "associationId"]),
-        ("assumedRoleUser", &["arn", "assumeRoleId"]),
-        ("credentials", &["sessionToken", "secretAccessKey", "accessKeyId"]),
-    ];
-    let mut next = 0;
-    for (i, (key, members)) in objects.iter().enumerate() {
-        if i == 1 {
-            m.strings[next] = r.string(&root, "", "audience")?;
-            next += 1;
-        }
-        let object = r.object(&root, key)?;
-        m.objects[i] = object.is_some();
-        for member in *members {
-            if let Some(o) = object {
-                m.strings[next] = r.string(o, key, member)?;
-            }
-            next += 1;
-        }
-        if let (Some(c), 3) = (object, i) {
-            m.expiration = r.timestamp(c, "credentials", "expiration")?;
+    // A derived reader would take an array for an object, its elements as the members in order.
+    for member in ["subject", "podIdentityAssociation", "assumedRoleUser", "credentials"] {
+        if let Some(value) = root.get(member).filter(|v| !v.is_null() && !v.is_object()) {
+            return Err(malformed(format!("{member} must be a JSON object, got a {}", shape::kind(value))));
         }
     }
-    m.strings[next] = r.string(&root, "", "workloadIdentityProviderArn")?;
-    m.escaped = r.escaped.get();
-    then(&m);
-    Ok(())
+    shape::read(&root).map_err(|(path, rule)| malformed(format!("{path} {rule}")))
 }
 
-impl ToJson for AssumeRoleResult {
-    /// The wire's shape: absent members left out.
-    fn write_json(&self, out: &mut String) {
-        let pair = |o: &mut ObjectWriter<'_>, key: &str, (k1, v1): (&str, &Option<String>), (k2, v2): (&str, &Option<String>)| {
-            o.with(key, |out| ObjectWriter::new(out).opt_str(k1, v1.as_deref()).opt_str(k2, v2.as_deref()).finish());
-        };
-        let mut o = ObjectWriter::new(out);
-        if let Some(s) = &self.subject {
-            pair(&mut o, "subject", ("namespace", &s.namespace), ("serviceAccount", &s.service_account));
-        }
-        o.opt_str("audience", self.audience.as_deref());
-        if let Some(a) = &self.pod_identity_association {
-            pair(&mut o, "podIdentityAssociation", ("associationArn", &a.association_arn), ("associationId", &a.association_id));
-        }
-        if let Some(u) = &self.assumed_role_user {
-            pair(&mut o, "assumedRoleUser", ("arn", &u.arn), ("assumeRoleId", &u.assume_role_id));
-        }
-        if let Some(c) = &self.credentials {
-            o.with("credentials", |out| {
-                ObjectWriter::new(out)
-                    .opt_str("sessionToken", c.session_token.as_deref())
-                    .opt_str("secretAccessKey", c.secret_access_key.as_deref())
-                    .opt_str("accessKeyId", c.access_key_id.as_deref())
-                    .opt_num("expiration", c.expiration)
-                    .finish();
-            });
-        }
-        o.opt_str("workloadIdentityProviderArn", self.workload_identity_provider_arn.as_deref());
-        o.finish();
-    }
-}
-
-/// Epoch seconds a timestamp can be: 1970 to 9999.
-fn valid_timestamp(seconds: f64) -> bool {
-    seconds.is_finite() && (0.0..=time::MAX_EPOCH_SECONDS as f64).contains(&seconds)
-}
-
-/// Typed member access; `null` counts as absent, as botocore treats it.
-struct Reader<'m> {
-    malformed: &'m dyn Fn(String) -> Error,
-    /// A string read had escapes (it is owned, not borrowed from the body).
-    escaped: Cell<bool>,
-}
-
-impl Reader<'_> {
-    /// `parent.key`, for messages only: the members read on every response name no path.
-    fn path(parent: &str, key: &str) -> String {
-        if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
-    }
-
-    fn wrong(&self, parent: &str, key: &str, want: &str, got: &Value<'_>) -> Error {
-        (self.malformed)(format!("{} must be a {want}, got a {}", Self::path(parent, key), got.kind()))
-    }
-
-    fn object<'v, 'a>(&self, obj: &'v Value<'a>, key: &str) -> Result<Option<&'v Value<'a>>, Error> {
-        match obj.present(key) {
-            None => Ok(None),
-            Some(o) if o.is_object() => Ok(Some(o)),
-            Some(other) => Err(self.wrong("", key, "JSON object", other)),
-        }
-    }
-
-    fn string<'v>(&self, obj: &'v Value<'_>, parent: &str, key: &str) -> Result<Option<&'v str>, Error> {
-        match obj.present(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                self.escaped.set(self.escaped.get() | matches!(s, Cow::Owned(_)));
-                Ok(Some(s))
-            }
-            Some(other) => Err(self.wrong(parent, key, "string", other)),
-        }
-    }
-
-    /// Epoch seconds (integer, fraction, exponent) or an ISO 8601 string, as botocore accepts.
-    fn timestamp(&self, obj: &Value<'_>, parent: &str, key: &str) -> Result<Option<f64>, Error> {
-        let seconds = match obj.present(key) {
-            None => return Ok(None),
-            Some(n @ Value::Number(_)) => n.as_f64(),
-            Some(Value::String(s)) => time::parse_iso8601(s).or_else(|| json::parse_number(s.trim())),
-            Some(other) => return Err(self.wrong(parent, key, "timestamp (epoch seconds or ISO 8601 string)", other)),
-        };
-        match seconds {
-            Some(s) if valid_timestamp(s) => Ok(Some(s)),
-            _ => Err((self.malformed)(format!(
-                "{} is not a timestamp between 1970 and 9999 (epoch seconds or ISO 8601)",
-                Self::path(parent, key)
-            ))),
-        }
-    }
+/// Reads a response a Rust HTTP client received (hyper, reqwest): its status and headers from
+/// `parts`, and its body. Header values that are not text are left out.
+///
+/// # Errors
+/// As [`parse_assume_role_response`].
+pub fn parse_http_response(parts: &http::response::Parts, body: &[u8]) -> Result<AssumeRoleResult, Error> {
+    let headers: Vec<(&str, &str)> =
+        parts.headers.iter().filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?))).collect();
+    parse_assume_role_response(&HttpResponse { status: parts.status.as_u16(), headers: &headers, body })
 }
 
 /// Error types the EKS Pod Identity Agent treats as final for a token (it evicts and stops retrying).
@@ -308,8 +195,7 @@ const IRRECOVERABLE: &[&str] = &[
 /// `code`/`Code`, else `__type`; cut at the first `:`, keep what follows the last `#`. No type at all
 /// → the status as the code and its reason phrase as the message (botocore's fallback).
 pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
-    let body: Option<Value<'_>> =
-        std::str::from_utf8(response.body).ok().and_then(|t| json::parse(t).ok()).filter(Value::is_object);
+    let body: Option<Value> = serde_json::from_slice(response.body).ok().filter(Value::is_object);
     let body_str = |k: &str| body.as_ref().and_then(|b| b.get(k)).and_then(Value::as_str);
     let raw_type = response
         .header("x-amzn-errortype")
@@ -329,11 +215,7 @@ pub fn parse_error(response: &HttpResponse<'_>) -> ServiceError {
             // A signature mismatch echoes the canonical request, session token included.
             (t.to_string(), crate::redact::redact(message, &[]))
         }
-        None => {
-            let mut code = String::new();
-            json::write_u64(&mut code, u64::from(response.status));
-            (code, reason_phrase(response.status).to_string())
-        }
+        None => (response.status.to_string(), reason_phrase(response.status).to_string()),
     };
     let status = response.status;
     let irrecoverable = IRRECOVERABLE.contains(&code.as_str()) && matches!(status, 400 | 404);
@@ -414,6 +296,27 @@ pub fn reason_phrase(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_from_http_parts() {
+        let response = http::Response::builder()
+            .status(403)
+            .header("x-amzn-RequestId", "r-1")
+            .header("x-amzn-ErrorType", "AccessDeniedException")
+            .body(br#"{"message":"no"}"#.to_vec())
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let e = parse_http_response(&parts, &body).unwrap_err();
+        assert_eq!((e.code(), e.message(), e.request_id()), ("AccessDeniedException", "no", Some("r-1")));
+    }
+
+    #[test]
+    fn a_duplicate_member_reads_as_its_last_value() {
+        let body = br#"{"audience":"a","credentials":{"accessKeyId":"A1","accessKeyId":"A2"},"audience":"b"}"#;
+        let r = parse_assume_role_response(&HttpResponse { status: 200, headers: &[], body }).unwrap();
+        assert_eq!(r.audience.as_deref(), Some("b"));
+        assert_eq!(r.credentials.unwrap().access_key_id.as_deref(), Some("A2"));
+    }
 
     #[test]
     fn reason_phrases() {

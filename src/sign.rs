@@ -1,16 +1,24 @@
 //! SigV4 for any HTTP request, with the caller's clock.
 //!
-//! `aws-sigv4` keeps its canonical request private and its HTTP signer brings the `http` crate and
-//! ~70 KB of wasm, so the canonical request and string to sign are built here (they are what a
-//! debug trace or the console shows) and only the key derivation and signature come from
-//! `aws-sigv4`'s `sign::v4` primitives. Tests hold every signature to the AWS SigV4 suite and to
-//! `aws-sigv4`'s full HTTP signer.
+//! `aws-sigv4` is the signer of record. Its HTTP signer keeps the canonical request private, and
+//! the console and `--debug` must show that request and every stage after it; it would also add
+//! ~56 KB gzip to the wasm and ~80% to a signature's time. So the canonical request and the
+//! string to sign are built here, only to show them, and the signing key and signature come from
+//! `aws-sigv4`'s `sign::v4` primitives. The tests hold every signature to `aws-sigv4`'s full HTTP
+//! signer (`tests/support/reference_signer.rs`): on every request vector, on the AWS SigV4 suite
+//! and in the property tests.
+//!
+//! Only what an `AssumeRoleForPodIdentity` request needs is built by default: a path normalized
+//! and encoded twice, no query (custom endpoints refuse `?`), no payload-hash header, the session
+//! token signed. The rest of SigV4, which only the suite reaches (a query, its settings), is
+//! behind the cargo feature `sigv4-suite`, which `tests/sigv4_suite.rs` requires and `npm test`
+//! turns on.
 
 use crate::error::Error;
-use crate::json::{ObjectWriter, ToJson};
 use crate::time;
 use crate::validate;
 use aws_sigv4::sign::v4;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -18,13 +26,16 @@ use std::fmt;
 use std::time::SystemTime;
 
 /// The caller's AWS credentials: the node's or the CLI user's, never the pod's.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Credentials {
     /// Access key id (`AKIA...`, `ASIA...`).
     pub access_key_id: String,
     /// Secret access key; never printed.
     pub secret_access_key: String,
     /// Session token of temporary credentials; sent as `x-amz-security-token`, never printed.
+    /// Empty reads as absent: it is how unset environment variables often arrive.
+    #[serde(default, deserialize_with = "crate::shape::non_empty")]
     pub session_token: Option<String>,
 }
 
@@ -53,7 +64,8 @@ impl Credentials {
     }
 }
 
-/// How to sign: who, where, when, and the few SigV4 variations services differ in.
+/// How to sign: who, where, when (and, with the feature `sigv4-suite`, the SigV4 variations
+/// services differ in).
 #[derive(Debug, Clone)]
 pub struct SigningParams<'a> {
     /// Who signs.
@@ -64,14 +76,53 @@ pub struct SigningParams<'a> {
     pub service: &'a str,
     /// Signing time, from the caller; sub-seconds are truncated.
     pub time: SystemTime,
-    /// Normalize the path (`.`/`..`/`//`) in the canonical request; every service but S3 does.
-    pub normalize_path: bool,
-    /// Percent-encode the (already encoded) path again in the canonical request; every service but S3 does.
-    pub double_encode_path: bool,
-    /// Add and sign `x-amz-content-sha256`.
-    pub sign_payload_header: bool,
-    /// Put `x-amz-security-token` into the canonical request (true) or only add it afterwards.
-    pub sign_session_token: bool,
+    /// The SigV4 variations; EKS Auth's are the defaults.
+    #[cfg(feature = "sigv4-suite")]
+    pub settings: SigningSettings,
+}
+
+/// The SigV4 variations services differ in. Each default is what every non-S3 service, and
+/// botocore for `eks-auth`, uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SigningSettings {
+    /// How the path enters the canonical request.
+    pub path: PathEncoding,
+    /// Whether `x-amz-content-sha256` is added and signed.
+    pub payload_hash: PayloadHash,
+    /// Where `x-amz-security-token` goes.
+    pub session_token: SessionTokenPlacement,
+}
+
+/// How the (already encoded) path enters the canonical request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathEncoding {
+    /// `.`, `..` and empty segments removed, then percent-encoded again: every service but S3.
+    #[default]
+    NormalizedEncodedTwice,
+    /// Normalized, encoded as it stands (the SigV4 suite's cases).
+    Normalized,
+    /// As it stands (S3).
+    AsGiven,
+}
+
+/// Whether the payload's hash travels as `x-amz-content-sha256`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadHash {
+    /// Not sent: it is only the canonical request's last line.
+    #[default]
+    NoHeader,
+    /// Added and signed.
+    Header,
+}
+
+/// Where the session token goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SessionTokenPlacement {
+    /// Into the canonical request, signed.
+    #[default]
+    Signed,
+    /// Added after signing, unsigned (some services' older rule).
+    AddedAfter,
 }
 
 impl<'a> SigningParams<'a> {
@@ -82,11 +133,17 @@ impl<'a> SigningParams<'a> {
             region,
             service,
             time,
-            normalize_path: true,
-            double_encode_path: true,
-            sign_payload_header: false,
-            sign_session_token: true,
+            #[cfg(feature = "sigv4-suite")]
+            settings: SigningSettings::default(),
         }
+    }
+
+    /// The variations signed with: the defaults unless the feature `sigv4-suite` set others.
+    pub fn settings(&self) -> SigningSettings {
+        #[cfg(feature = "sigv4-suite")]
+        return self.settings;
+        #[cfg(not(feature = "sigv4-suite"))]
+        SigningSettings::default()
     }
 }
 
@@ -135,7 +192,7 @@ pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<Sig
     if let Some(token) = &params.credentials.session_token {
         headers.push(("x-amz-security-token".to_string(), token.clone()));
     }
-    if params.sign_payload_header {
+    if params.settings().payload_hash == PayloadHash::Header {
         // The payload hash is the canonical request's last line: hashed once.
         let payload_hash = stages.canonical_request.rsplit('\n').next().unwrap_or_default();
         headers.push(("x-amz-content-sha256".to_string(), payload_hash.to_string()));
@@ -145,7 +202,8 @@ pub fn sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> Result<Sig
 }
 
 /// Every stage of a SigV4 signature, for a debug trace or the console.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SigningStages {
     /// The canonical request, exactly as hashed.
     pub canonical_request: String,
@@ -159,20 +217,6 @@ pub struct SigningStages {
     pub signature: String,
     /// The `Authorization` header value.
     pub authorization: String,
-}
-
-impl ToJson for SigningStages {
-    /// Every stage, the canonical request as it is (the JavaScript boundary redacts it first).
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .str("canonicalRequest", &self.canonical_request)
-            .str("signedHeaders", &self.signed_headers)
-            .str("credentialScope", &self.credential_scope)
-            .str("stringToSign", &self.string_to_sign)
-            .str("signature", &self.signature)
-            .str("authorization", &self.authorization)
-            .finish();
-    }
 }
 
 impl fmt::Debug for SigningStages {
@@ -217,11 +261,10 @@ fn canonical_path<'p>(path: &'p str, params: &SigningParams<'_>) -> Cow<'p, str>
     if path.bytes().all(|b| is_unreserved(b) || b == b'/') && plain_segments(path) {
         return Cow::Borrowed(path);
     }
-    let path = if params.normalize_path { normalize_path(path) } else { path.to_string() };
-    if params.double_encode_path {
-        Cow::Owned(percent_encode(path.as_bytes(), true))
-    } else {
-        Cow::Owned(path)
+    match params.settings().path {
+        PathEncoding::NormalizedEncodedTwice => Cow::Owned(percent_encode(normalize_path(path).as_bytes(), true)),
+        PathEncoding::Normalized => Cow::Owned(normalize_path(path)),
+        PathEncoding::AsGiven => Cow::Borrowed(path),
     }
 }
 
@@ -259,8 +302,12 @@ fn normalize_path(path: &str) -> String {
 /// the pairs sorted. Written out rather than with the `percent_encoding` crate and `format!`,
 /// whose `Display` path weighed ~1 KB gzip of the module (EKS Auth URLs have no query). The unit
 /// tests below hold both encodings to the crate's.
+#[cfg(feature = "sigv4-suite")]
 #[inline(never)]
-fn canonical_query(query: &str) -> String {
+fn canonical_query(query: &str) -> Result<String, Error> {
+    if query.is_empty() {
+        return Ok(String::new());
+    }
     let mut pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -276,10 +323,22 @@ fn canonical_query(query: &str) -> String {
             out.push_str(part);
         }
     }
-    out
+    Ok(out)
+}
+
+/// No request the product signs has a query (custom endpoints refuse `?`): one is refused rather
+/// than signed by rules no product path would test.
+#[cfg(not(feature = "sigv4-suite"))]
+fn canonical_query(query: &str) -> Result<String, Error> {
+    if query.is_empty() {
+        Ok(String::new())
+    } else {
+        Err(Error::input("request.url", "must have no query (signing one needs the feature `sigv4-suite`)"))
+    }
 }
 
 /// One name or value of a query, form-decoded and encoded again (see [`canonical_query`]).
+#[cfg(feature = "sigv4-suite")]
 fn query_component(raw: &str) -> String {
     let hex = |b: u8| char::from(b).to_digit(16);
     let bytes = raw.as_bytes();
@@ -451,18 +510,19 @@ pub fn signing_stages<'a>(request: &HttpRequest<'a>, params: &'a SigningParams<'
         headers.retain(|(n, _)| n != name);
         headers.push((Cow::Borrowed(name), value));
     };
+    let settings = params.settings();
     set("x-amz-date", Cow::Borrowed(amz_date.as_str()));
-    if params.sign_payload_header {
+    if settings.payload_hash == PayloadHash::Header {
         set("x-amz-content-sha256", Cow::Borrowed(payload_hash));
     }
-    if let (Some(token), true) = (&params.credentials.session_token, params.sign_session_token) {
+    if let (Some(token), SessionTokenPlacement::Signed) = (&params.credentials.session_token, settings.session_token) {
         set("x-amz-security-token", Cow::Borrowed(token));
     }
     sort_by(&mut headers, |a, b| a.0 < b.0); // names are unique by now
     // Written piece by piece rather than with `format!`: one allocation each, on every signed request.
     let signed_headers = headers.iter().map(|(n, _)| &**n).collect::<Vec<_>>().join(";");
     let path = canonical_path(url.path, params);
-    let query = if url.query.is_empty() { String::new() } else { canonical_query(url.query) };
+    let query = canonical_query(url.query)?;
     let headers_length: usize = headers.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
     let mut canonical_request = String::with_capacity(
         request.method.len() + path.len() + query.len() + headers_length + signed_headers.len() + payload_hash.len() + 5,
@@ -547,6 +607,7 @@ mod tests {
         assert!(matches!(canonical_path("/clusters/c-1/assume-role-for-pod-identity", &params), Cow::Borrowed(_)));
     }
 
+    #[cfg(feature = "sigv4-suite")]
     #[test]
     fn query_components_as_the_percent_encoding_crate_does() {
         let crate_form = |s: &str| {
@@ -557,6 +618,6 @@ mod tests {
         for r in raw {
             assert_eq!(query_component(r), crate_form(r), "{r:?}");
         }
-        assert_eq!(canonical_query("b=2&a=1&&a=0&c"), "a=0&a=1&b=2&c=");
+        assert_eq!(canonical_query("b=2&a=1&&a=0&c").unwrap(), "a=0&a=1&b=2&c=");
     }
 }

@@ -58,8 +58,39 @@ fn push_fields(out: &mut String, secs: i64, seps: [&str; 6]) {
     }
     let values = [y.unsigned_abs(), u64::from(mo), u64::from(d), u64::from(h), u64::from(mi), u64::from(s)];
     for (i, (value, sep)) in values.into_iter().zip(seps).enumerate() {
-        crate::json::write_padded(out, value, if i == 0 { 4 } else { 2 });
+        write_padded(out, value, if i == 0 { 4 } else { 2 });
         out.push_str(sep);
+    }
+}
+
+/// Appends an unsigned integer in decimal, zero-padded to at least `width` digits, without
+/// allocating: dates and times are written on every signed request.
+fn write_padded(out: &mut String, mut n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &buf[i.min(buf.len().saturating_sub(width))..] {
+        out.push(char::from(d));
+    }
+}
+
+/// Appends `.` and a fraction of `scale_digits` decimal digits, trailing zeros dropped
+/// (`frac` 120000 at 6 digits → `.12`); nothing when `frac` is 0.
+fn write_fraction(out: &mut String, frac: u64, scale_digits: usize) {
+    if frac == 0 {
+        return;
+    }
+    out.push('.');
+    write_padded(out, frac, scale_digits);
+    while out.ends_with('0') {
+        out.pop();
     }
 }
 
@@ -77,7 +108,7 @@ pub fn rfc3339(epoch_seconds: f64) -> String {
     let (secs, micros) = split_micros(epoch_seconds);
     let mut out = String::with_capacity(28);
     push_fields(&mut out, secs, ["-", "-", "T", ":", ":", ""]);
-    crate::json::write_fraction(&mut out, u64::from(micros), 6);
+    write_fraction(&mut out, u64::from(micros), 6);
     out.push('Z');
     out
 }
@@ -121,7 +152,7 @@ pub fn parse_iso8601(s: &str) -> Option<f64> {
         if i == start {
             return None;
         }
-        fraction = crate::json::parse_number(std::str::from_utf8(&b[start - 1..i]).ok()?)?;
+        fraction = std::str::from_utf8(&b[start - 1..i]).ok()?.parse().ok()?;
     }
     let offset = match b.get(i) {
         None => 0,

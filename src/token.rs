@@ -3,33 +3,46 @@
 //! token is for without showing the token.
 
 use crate::error::Error;
-use crate::json::{self, ObjectWriter, ToJson, Value};
 use crate::validate;
+use serde::Serialize;
+use serde_json::Value;
 
 /// The claims a projected service-account token carries (Kubernetes docs; the facts file).
-#[derive(Debug, Clone, PartialEq, Default)]
+/// Absent claims are no property in JavaScript.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TokenClaims {
     /// `iss`: the cluster's OIDC issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// `sub`: `system:serviceaccount:<namespace>:<name>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// `aud`, always as a list.
     pub audience: Vec<String>,
     /// `exp`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<f64>,
     /// `iat`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<f64>,
     /// `nbf`, epoch seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub not_before: Option<f64>,
     /// `kubernetes.io.namespace`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// `kubernetes.io.serviceaccount.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
     /// `kubernetes.io.pod.name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pod_name: Option<String>,
     /// `kid` from the header.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
     /// `alg` from the header.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub algorithm: Option<String>,
 }
 
@@ -59,24 +72,23 @@ fn base64url_decode(input: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// A JWT segment's JSON text, checked to be an object: parse it with [`json::parse`].
-pub(crate) fn decode_part(part: &str, what: &str) -> Result<String, Error> {
+/// A JWT segment's JSON object. A duplicate member's last value wins, as in `JSON.parse`.
+pub(crate) fn decode_part(part: &str, what: &str) -> Result<Value, Error> {
     let bad = || Error::input("token", format!("{what} is not base64url-encoded JSON"));
-    let text = base64url_decode(part).and_then(|bytes| String::from_utf8(bytes).ok()).ok_or_else(bad)?;
-    match json::parse(&text) {
-        Ok(v) if v.is_object() => {}
-        _ => return Err(bad()),
+    let bytes = base64url_decode(part).ok_or_else(bad)?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(v) if v.is_object() => Ok(v),
+        _ => Err(bad()),
     }
-    Ok(text)
 }
 
 /// The member at `path` under `kubernetes.io`, when a string.
-pub(crate) fn kubernetes_claim(claims: &Value<'_>, path: &[&str]) -> Option<String> {
+pub(crate) fn kubernetes_claim(claims: &Value, path: &[&str]) -> Option<String> {
     path.iter().try_fold(claims.get("kubernetes.io")?, |v, k| v.get(k)).and_then(Value::as_str).map(String::from)
 }
 
 /// `aud`, a string or a list of strings, always as a list.
-pub(crate) fn audience(claims: &Value<'_>) -> Vec<String> {
+pub(crate) fn audience(claims: &Value) -> Vec<String> {
     match claims.get("aud") {
         Some(Value::String(a)) => vec![a.to_string()],
         Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).map(String::from).collect(),
@@ -91,10 +103,9 @@ pub(crate) fn audience(claims: &Value<'_>) -> Vec<String> {
 pub fn parse_token(token: &str) -> Result<TokenClaims, Error> {
     validate::token(token)?;
     let mut parts = token.split('.');
-    let header_text = decode_part(parts.next().unwrap_or_default(), "the JWT header")?;
-    let claims_text = decode_part(parts.next().unwrap_or_default(), "the JWT claims part")?;
-    let (header, claims) = (json::parse(&header_text).unwrap_or(Value::Null), json::parse(&claims_text).unwrap_or(Value::Null));
-    let s = |m: &Value<'_>, k: &str| m.get(k).and_then(Value::as_str).map(String::from);
+    let header = decode_part(parts.next().unwrap_or_default(), "the JWT header")?;
+    let claims = decode_part(parts.next().unwrap_or_default(), "the JWT claims part")?;
+    let s = |m: &Value, k: &str| m.get(k).and_then(Value::as_str).map(String::from);
     let n = |k: &str| claims.get(k).and_then(Value::as_f64);
     Ok(TokenClaims {
         issuer: s(&claims, "iss"),
@@ -109,24 +120,6 @@ pub fn parse_token(token: &str) -> Result<TokenClaims, Error> {
         key_id: s(&header, "kid"),
         algorithm: s(&header, "alg"),
     })
-}
-
-impl ToJson for TokenClaims {
-    fn write_json(&self, out: &mut String) {
-        ObjectWriter::new(out)
-            .opt_str("issuer", self.issuer.as_deref())
-            .opt_str("subject", self.subject.as_deref())
-            .with("audience", |out| self.audience.write_json(out))
-            .opt_num("expiresAt", self.expires_at)
-            .opt_num("issuedAt", self.issued_at)
-            .opt_num("notBefore", self.not_before)
-            .opt_str("namespace", self.namespace.as_deref())
-            .opt_str("serviceAccount", self.service_account.as_deref())
-            .opt_str("podName", self.pod_name.as_deref())
-            .opt_str("keyId", self.key_id.as_deref())
-            .opt_str("algorithm", self.algorithm.as_deref())
-            .finish();
-    }
 }
 
 #[cfg(test)]

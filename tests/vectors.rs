@@ -3,7 +3,6 @@
 
 use eks_auth_wasm::credentials::{to_container_credentials, to_credential_process};
 use eks_auth_wasm::request::{assume_role_signing_stages, build_assume_role_request};
-use eks_auth_wasm::json::ToJson;
 use eks_auth_wasm::response::{parse_assume_role_response, HttpResponse};
 use eks_auth_wasm::sign::{sign, HttpRequest, SigningParams};
 use serde_json::Value;
@@ -141,7 +140,7 @@ fn response_vectors_read_as_botocore_reads_them() {
         let botocore = &vector["botocore"];
         if botocore["result"] == "success" {
             let result = parsed.unwrap_or_else(|e| panic!("{id}: {e}"));
-            let mut ours: serde_json::Value = serde_json::from_str(&result.to_json()).unwrap();
+            let mut ours: serde_json::Value = serde_json::from_str(&serde_json::to_string(&result).unwrap()).unwrap();
             let mut theirs = botocore["parsed"].clone();
             let expiration = theirs["credentials"]["expiration"].take();
             let ours_expiration = ours["credentials"]["expiration"].take();

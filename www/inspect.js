@@ -3,7 +3,7 @@
 // console`, src/inspect.rs): the module every host loads carries none of their code. The page
 // loads both modules; the rest of its calls go through the package's browser entry.
 import initModule, * as wasm from '../pkg/wasm/eks_auth_console.js';
-import { answerOf } from '../pkg/errors.js';
+import { fromWasmError } from '../pkg/errors.js';
 
 let loading;
 
@@ -13,13 +13,18 @@ export function initInspect() {
   return loading;
 }
 
-// The page passes plain strings and epoch ms (its clock): JSON.stringify is the whole encoding;
-// the package's entry (pkg/core.js) also turns `Date`s and non-finite numbers into what the core reads.
-const json = JSON.stringify;
+/** Calls a binding: its answer, or what it threw as an `EksAuthError`. */
+function call(fn, arg) {
+  try {
+    return fn(arg);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
 
 /** Header and claims decoded, and the checks EKS Auth applies on the token's face, at `now`. */
-export const inspectToken = (token, now) => answerOf(wasm.inspectToken(json({ token, now })));
+export const inspectToken = (token, now) => call(wasm.inspectToken, { token, now: now instanceof Date ? now.getTime() : now });
 /** Every SigV4 stage of the request `buildAssumeRoleRequest` builds for `input`; `null` unsigned. */
-export const explainSignature = (input) => answerOf(wasm.explainSignature(json(input)));
+export const explainSignature = (input) => call(wasm.explainSignature, input?.now instanceof Date ? { ...input, now: input.now.getTime() } : input);
 /** Epoch ms of an ISO 8601 date-time with seconds (no zone: UTC), or `null`. */
-export const parseIso8601 = (text) => answerOf(wasm.parseIso8601(json({ text: String(text ?? '') })));
+export const parseIso8601 = (text) => call(wasm.parseIso8601, { text: String(text ?? '') });

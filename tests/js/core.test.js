@@ -61,52 +61,23 @@ for (const v of [...requestVectors.vectors, ...extraVectors.vectors]) {
   });
 }
 
-test('a 200 read after the wasm memory grew: the places the core leaves are read from the new memory', () => {
-  // parseAssumeRoleResponse reads where the strings lie from a view of the module's memory
-  // (src/wasm.rs `SPANS`); growing the memory detaches the buffer under an old view.
+test('a 200 read after the wasm memory grew reads as before', () => {
+  // The body is copied into the module's memory: a body far larger than it has room for grows it.
   const v = responseVectors.vectors.find((x) => x.botocore.result === 'success');
   const read = () => core.parseAssumeRoleResponse({ status: 200, body: v.response.body });
   const before = read();
-  // A body far larger than the memory has room for: the core copies it in, so the memory grows.
   const padded = v.response.body.replace(/^\{/, `{"padding":"${'x'.repeat(8 << 20)}",`);
   assert.deepEqual(core.parseAssumeRoleResponse({ status: 200, body: padded }), before);
   assert.deepEqual(read(), before);
   assert.equal(before.credentials.accessKeyId, v.botocore.parsed.credentials.accessKeyId);
 });
 
-test('the typed request export: ten lengths, then the UTF-8 fields; a bad byte named by its field', async () => {
-  // pkg/core.js always sends a well-formed buffer; the export's own contract is held here, on a
-  // second instance of the module (src/wasm.rs `buildAssumeRoleRequestFrom`).
-  const glue = await import('../../pkg/wasm/eks_auth_wasm.js');
-  glue.initSync({ module: readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url)) });
-  const v = requestVectors.vectors[0].input;
-  const strings = [v.clusterName, v.token, v.region, v.accessKeyId, v.secretAccessKey, '', '', '', '', ''];
-  const bytes = (parts, lengths = parts.map((p) => new TextEncoder().encode(p).length)) => {
-    const header = new Uint8Array(4 * lengths.length);
-    lengths.forEach((n, i) => new DataView(header.buffer).setUint32(4 * i, n, true));
-    return new Uint8Array([...header, ...new TextEncoder().encode(parts.join(''))]);
-  };
-  const build = (fields) => glue.buildAssumeRoleRequestFrom(fields, 0b11111, v.time.epochMillis, false);
-  const request = build(bytes(strings));
-  assert.match(request, /^POST https:\/\//);
-  const { headers } = core.buildAssumeRoleRequest({ ...inputOf(requestVectors.vectors[0]), credentials: { accessKeyId: v.accessKeyId, secretAccessKey: v.secretAccessKey } });
-  assert.ok(request.includes(`\nauthorization: ${headers.authorization}\n`), 'signed as through core.js');
-  assert.equal(build(bytes(strings).subarray(0, 39)), '', 'shorter than the ten lengths');
-  assert.equal(build(bytes(strings).subarray(0, 100)), '', 'shorter than its lengths say');
-  assert.equal(build(new Uint8Array([...bytes(strings), 120])), '', 'a byte past the last field');
-  const invalid = bytes(strings);
-  invalid[40 + v.clusterName.length + v.token.length] = 0xff; // the region's first byte
-  assert.equal(JSON.parse(build(invalid)).error.field, 'region');
-  // A NUL is text like any other: the token's own rule refuses it.
-  assert.equal(JSON.parse(build(bytes(strings.map((s, i) => (i === 1 ? `${s}\0` : s))))).error.field, 'token');
-});
-
-test('cold start: the module imports nothing and no export returns two values', () => {
+test('cold start: no export returns two values, and the module imports only its glue', () => {
   // V8 (Node 20) compiles a wrapper with its optimizing compiler, while the module compiles, for
-  // each import and each export signature with two results: ~1.4 ms of every cold start when
-  // wasm-bindgen used them (scripts/build.js \`withoutWrapperFeatures\`).
+  // each export signature with two results: the build leaves out `multivalue` (.cargo/config.toml).
   const bytes = readFileSync(new URL('../../pkg/wasm/eks_auth_wasm_bg.wasm', import.meta.url));
-  assert.deepEqual(WebAssembly.Module.imports(new WebAssembly.Module(bytes)), []);
+  const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.module));
+  assert.deepEqual([...modules], ['./eks_auth_wasm_bg.js'].filter((m) => modules.has(m)), `imports from ${[...modules]}`);
   let at;
   const leb = () => {
     const [value, next] = readLeb(bytes, at);
@@ -116,6 +87,7 @@ test('cold start: the module imports nothing and no export returns two values', 
   const results = []; // per type: how many results
   const functionTypes = [];
   const exported = [];
+  let imported = 0;
   for (const { id, payload } of wasmSections(bytes)) {
     at = payload;
     if (id === 1) {
@@ -126,6 +98,20 @@ test('cold start: the module imports nothing and no export returns two values', 
         const count = leb();
         results.push(count);
         at += count;
+      }
+    } else if (id === 2) {
+      for (let n = leb(); n > 0; n--) {
+        for (let name = 0; name < 2; name++) {
+          const length = leb(); // the module's name, then the field's
+          at += length;
+        }
+        const kind = bytes[at++];
+        if (kind === 0) {
+          imported++;
+          leb();
+        } else {
+          throw new Error(`an import of kind ${kind}: only functions are expected`);
+        }
       }
     } else if (id === 3) {
       for (let n = leb(); n > 0; n--) functionTypes.push(leb());
@@ -141,7 +127,32 @@ test('cold start: the module imports nothing and no export returns two values', 
     }
   }
   assert.ok(exported.length > 10, 'the exports were read');
-  for (const [name, index] of exported) assert.ok(results[functionTypes[index]] <= 1, `${name} returns ${results[functionTypes[index]]} values`);
+  for (const [name, index] of exported) {
+    const type = index < imported ? undefined : functionTypes[index - imported];
+    assert.ok(results[type] <= 1, `${name} returns ${results[type]} values`);
+  }
+});
+
+test('readAssumeRoleResponse reads a whole fetch Response', async () => {
+  const v = responseVectors.vectors.find((x) => x.id === 'ok-basic');
+  const response = new Response(v.response.body, { status: 200, headers: v.response.headers });
+  assert.deepEqual(await core.readAssumeRoleResponse(response), core.parseAssumeRoleResponse(v.response));
+  const denied = responseVectors.vectors.find((x) => x.id === 'error-AccessDeniedException');
+  await assert.rejects(core.readAssumeRoleResponse(new Response(denied.response.body, { status: denied.response.status, headers: denied.response.headers })), (e) => {
+    assert.ok(e instanceof core.EksAuthError);
+    assert.equal(e.code, 'AccessDeniedException');
+    assert.equal(e.requestId, denied.response.headers.find(([n]) => n.toLowerCase() === 'x-amzn-requestid')?.[1]);
+    return true;
+  });
+  await assert.rejects(core.readAssumeRoleResponse({ status: 200 }), { code: 'InvalidInput', field: 'response' });
+});
+
+test('absent members are no property, and a result reads back as it was given', () => {
+  const result = core.parseAssumeRoleResponse({ status: 200, body: '{"audience":"a","credentials":{"accessKeyId":"A","expiration":null}}' });
+  assert.deepEqual(Object.keys(result), ['audience', 'credentials']);
+  assert.deepEqual(Object.keys(result.credentials), ['accessKeyId']);
+  const claims = core.parseToken('eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzIn0.c2ln');
+  assert.deepEqual(claims, { subject: 's', audience: [], algorithm: 'RS256' });
 });
 
 test('now as a Date gives the same request as epoch milliseconds', () => {

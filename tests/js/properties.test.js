@@ -173,10 +173,9 @@ test('any bytes, status and headers parse to a result or an EksAuthError, never 
 });
 
 test('a result reads as JSON.parse reads its body: members and their order, null as absent, the expiry in epoch seconds', () => {
-  // parseAssumeRoleResponse slices an ASCII body's unescaped strings out of its text where the core
-  // says they lie (src/wasm.rs `readAssumeRoleResult`), and reads any other result from the core's
-  // JSON answer; either way the object must be the body's, member order included, from a body
-  // given as bytes or as text, compact or indented.
+  // The core reads a body in one pass into the result, or through a serde_json Value when that
+  // fails (src/response.rs); either way the object must be the body's, member order included, from
+  // a body given as bytes or as text, compact or indented.
   const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', '\0', 'a\0b', '\u0001', '"\\'));
   const pair = (a, b) => fc.record({ [a]: fc.option(text, { nil: null }), [b]: text }, { requiredKeys: [] });
   const expiration = fc.oneof(fc.integer({ min: 0, max: 253402300799 }), fc.double({ min: 0, max: 253402300799, noNaN: true }),

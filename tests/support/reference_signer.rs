@@ -8,7 +8,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 use eks_auth_wasm::request::{AssumeRoleRequest, SignedRequest};
-use eks_auth_wasm::sign::{HttpRequest, SigningParams};
+use eks_auth_wasm::sign::{HttpRequest, PathEncoding, PayloadHash, SessionTokenPlacement, SigningParams};
 
 /// What `aws-sigv4` adds to the request: lowercase `(name, value)` pairs, and the signature.
 pub struct ReferenceSigned {
@@ -33,15 +33,21 @@ pub fn reference_sign(request: &HttpRequest<'_>, params: &SigningParams<'_>) -> 
         "eks-auth-wasm-tests",
     )
     .into();
+    let ours = params.settings();
     let mut settings = SigningSettings::default();
-    settings.uri_path_normalization_mode =
-        if params.normalize_path { UriPathNormalizationMode::Enabled } else { UriPathNormalizationMode::Disabled };
-    settings.percent_encoding_mode =
-        if params.double_encode_path { PercentEncodingMode::Double } else { PercentEncodingMode::Single };
-    settings.payload_checksum_kind =
-        if params.sign_payload_header { PayloadChecksumKind::XAmzSha256 } else { PayloadChecksumKind::NoHeader };
-    settings.session_token_mode =
-        if params.sign_session_token { SessionTokenMode::Include } else { SessionTokenMode::Exclude };
+    (settings.uri_path_normalization_mode, settings.percent_encoding_mode) = match ours.path {
+        PathEncoding::NormalizedEncodedTwice => (UriPathNormalizationMode::Enabled, PercentEncodingMode::Double),
+        PathEncoding::Normalized => (UriPathNormalizationMode::Enabled, PercentEncodingMode::Single),
+        PathEncoding::AsGiven => (UriPathNormalizationMode::Disabled, PercentEncodingMode::Single),
+    };
+    settings.payload_checksum_kind = match ours.payload_hash {
+        PayloadHash::Header => PayloadChecksumKind::XAmzSha256,
+        PayloadHash::NoHeader => PayloadChecksumKind::NoHeader,
+    };
+    settings.session_token_mode = match ours.session_token {
+        SessionTokenPlacement::Signed => SessionTokenMode::Include,
+        SessionTokenPlacement::AddedAfter => SessionTokenMode::Exclude,
+    };
     let signing_params = v4::SigningParams::builder()
         .identity(&identity)
         .region(params.region)

@@ -7,6 +7,7 @@ import {
   buildAssumeRoleRequest,
   init,
   parseAssumeRoleResponse,
+  readAssumeRoleResponse,
   signingStages,
   toContainerCredentials,
   toCredentialProcess,
@@ -36,6 +37,10 @@ export async function exchange(token: string): Promise<ContainerCredentials> {
   void authorization;
   void expiration;
   return toContainerCredentials(result);
+}
+
+export async function exchangeResponse(response: Response): Promise<AssumeRoleResult> {
+  return readAssumeRoleResponse(response);
 }
 
 export async function withClient(token: string): Promise<string> {
