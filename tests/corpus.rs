@@ -68,3 +68,5 @@ corpus_test!(build_request);
 corpus_test!(parse_response);
 corpus_test!(parse_token);
 corpus_test!(parse_text);
+corpus_test!(exchange_machine);
+corpus_test!(agent_machine);
