@@ -386,3 +386,54 @@ fn irrecoverable_renewal_drops_the_entry() {
     let got = run.got.iter().find(|g| g.at >= T0 + 5 * H).unwrap();
     assert_eq!(got.status, 400);
 }
+
+fn outcome(expiration_ms: u64) -> Result<Outcome, Failed> {
+    let body = format!(r#"{{"credentials":{{"accessKeyId":"A","secretAccessKey":"s","sessionToken":"t","expiration":{}}}}}"#, expiration_ms / 1000);
+    let result = eks_auth_wasm::response::parse_assume_role_response(&HttpResponse { status: 200, headers: &[], body: body.as_bytes() }).unwrap();
+    Ok(Outcome { result, attempts: 1, clock_offset_ms: 0 })
+}
+
+/// A request that finds its credentials too close to expiry while their renewal is in flight
+/// joins it, and the renewal's credentials are cached for the next request.
+#[test]
+fn a_request_joins_a_slow_renewal() {
+    let mut agent = AgentMachine::new(AgentConfig { answer_within_ms: 0, ..config() }, 3).unwrap();
+    let t = token("p", Some(T0 + 24 * H), None);
+    let Decision::Wait(first) = ask(&mut agent, T0, &t) else { panic!() };
+    let order = agent.poll_exchange().unwrap();
+    assert!(!order.background);
+    agent.handle_exchange_result(T0 + 50, order.key, outcome(T0 + 10 * M));
+    let (id, answer) = agent.poll_answer().unwrap();
+    assert_eq!((id, answer.status, answer.serve_until_ms), (first, 200, Some(T0 + 25 + 5 * M)), "renewal at half-life of the 10 min from 50 ms");
+    // The first sweep past 5 min orders the renewal; EKS Auth is slow to answer it.
+    agent.handle_timeout(T0 + 5 * M);
+    assert!(agent.poll_exchange().is_none(), "not due yet");
+    agent.handle_timeout(T0 + 6 * M);
+    let renewal = agent.poll_exchange().unwrap();
+    assert!(renewal.background);
+    let late = T0 + 10 * M - 10 * S;
+    let Decision::Wait(joined) = ask(&mut agent, late, &t) else { panic!("10 s left: not served") };
+    assert!(agent.poll_exchange().is_none(), "joined the renewal in flight");
+    agent.handle_exchange_result(late + 100, renewal.key, outcome(late + 10 * M));
+    let (id, answer) = agent.poll_answer().unwrap();
+    assert_eq!((id, answer.status, answer.cache), (joined, 200, Some(CacheUse::Join)));
+    assert_eq!(agent.metrics().cache_hit, 1, "a background renewal that succeeded");
+    assert_eq!(agent.cache_len(), 1);
+    assert!(matches!(ask(&mut agent, late + S, &t), Decision::Answer(a) if a.status == 200 && a.cache == Some(CacheUse::Hit)));
+}
+
+/// With caching off (`max_cache_size` 0) every request asks EKS Auth and nothing may be replayed.
+#[test]
+fn caching_off() {
+    let mut agent = AgentMachine::new(AgentConfig { max_cache_size: 0, ..config() }, 3).unwrap();
+    let t = token("p", Some(T0 + 24 * H), None);
+    for i in 0..2 {
+        let now = T0 + i * S;
+        assert!(matches!(ask(&mut agent, now, &t), Decision::Wait(_)));
+        let order = agent.poll_exchange().unwrap();
+        agent.handle_exchange_result(now + 50, order.key, outcome(now + 6 * H));
+        let (_, answer) = agent.poll_answer().unwrap();
+        assert_eq!((answer.status, answer.serve_until_ms), (200, None));
+    }
+    assert_eq!(agent.cache_len(), 0);
+}

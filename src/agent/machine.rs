@@ -515,7 +515,8 @@ impl AgentMachine {
                     serve_until_ms: None,
                     cache: None,
                 };
-                let serve_until = self.store(now, key, flight.token, flight.validity, flight.background, fresh);
+                let asked = !flight.waiters.is_empty();
+                let serve_until = self.store(now, key, flight.token, flight.validity, asked, fresh);
                 self.answer_waiters(&flight.waiters, &Answer { serve_until_ms: serve_until, ..answer });
             }
             Err((status, body, irrecoverable, code)) => {
@@ -709,9 +710,10 @@ impl AgentMachine {
         Ok(Fresh { body: credentials.to_json().into(), expiration_ms, renew_at_ms })
     }
 
-    /// Caches `fresh` for `key` (a background renewal only while the entry is still there) and
-    /// says until when its answer may be replayed.
-    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, background: bool, fresh: Fresh) -> Option<u64> {
+    /// Caches `fresh` for `key` and says until when its answer may be replayed. Credentials no
+    /// request `asked` for (a background renewal) replace an entry, but never bring back one
+    /// dropped meanwhile.
+    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, asked: bool, fresh: Fresh) -> Option<u64> {
         let Fresh { body, expiration_ms, renew_at_ms } = fresh;
         let mut entry = Entry {
             token,
@@ -725,23 +727,27 @@ impl AgentMachine {
             retry_at_ms: 0,
             queued: false,
         };
+        if !self.caching {
+            // Caching off: every request asks EKS Auth, so the host may not replay either.
+            return None;
+        }
         let serve_until = entry.serve_until(now);
-        if !self.caching || self.closed || validity.expired(now) {
+        if self.closed || validity.expired(now) {
             return serve_until;
         }
         match self.entries.get_mut(&key) {
             Some(existing) => {
                 entry.seq = existing.seq;
                 entry.queued = existing.queued;
-                if background {
+                if !asked {
                     entry.touched_ms = existing.touched_ms;
                 }
                 *existing = entry;
-                if !background {
+                if asked {
                     self.touch(&key, now);
                 }
             }
-            None if background => {}
+            None if !asked => {}
             None => {
                 self.seq += 1;
                 entry.seq = self.seq;
