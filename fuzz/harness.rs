@@ -619,7 +619,7 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
                     orders.remove(usize::from(b.next()) % orders.len())
                 };
                 let result = match b.next() % 6 {
-                    0 | 1 | 2 => {
+                    0..=2 => {
                         let expiration = [now.saturating_sub(H), now, now + 10_000, now + 16_000, now + H, now + 6 * H][usize::from(b.next() % 6)];
                         let credentials = (b.next() % 8 != 0).then(|| PodCredentials {
                             session_token: Some("session-token-of-the-pod".into()),
