@@ -458,7 +458,7 @@ pub fn exchange_machine(data: &[u8]) -> Result<(), Error> {
     let mut exchange = Exchange::new(machine_request(&token), config, u64::from(b.next()))?;
     let mut shared = ClientState::new();
     let mut now = MACHINE_T0;
-    let (mut last, mut results, mut sent) = (None, 0, 0u32);
+    let (mut last, mut results, mut sent, mut events) = (None, 0, 0u32, 0u32);
     let mut outcome = Ok(());
     let dates = ["", "Fri, 15 Jan 2027 08:00:00 GMT", "Fri, 15 Jan 2027 08:30:00 GMT", "Fri, 15 Jan 2027 07:00:00 GMT", "garbage"];
     let messages = [
@@ -513,6 +513,12 @@ pub fn exchange_machine(data: &[u8]) -> Result<(), Error> {
                 }
             }
         }
+        while let Some(event) = exchange.poll_event() {
+            events += 1;
+            let shown = format!("{event:?}");
+            assert!(!shown.contains(&token), "{shown}");
+        }
+        assert!(events <= 2 * sent + 1, "{events} events for {sent} attempts");
         assert!(results <= 1, "one result");
         assert_eq!(exchange.is_done(), results == 1 && exchange.poll_timeout().is_none());
         assert!(sent <= config.max_attempts + 1, "{sent} sent for {} attempts", config.max_attempts);

@@ -29,6 +29,7 @@ use crate::jitter::Jitter;
 use crate::request::{build_assume_role_request, AssumeRoleRequest, SignedRequest};
 use crate::response::{parse_assume_role_response, AssumeRoleResult, HttpResponse};
 use crate::{retry, time};
+use std::collections::VecDeque;
 use std::fmt;
 
 /// Attempts of AWS standard retry mode.
@@ -210,6 +211,29 @@ impl Outcome {
     }
 }
 
+/// Something the host may log or trace (`EksAuthClient`'s `onEvent`): not needed to drive the
+/// exchange.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// Attempt `attempt` failed with `code`; the next goes after `delay_ms`.
+    Retry {
+        /// The attempt that failed (counted as [`ExchangeConfig::max_attempts`] counts).
+        attempt: u32,
+        /// Its error code.
+        code: String,
+        /// The backoff.
+        delay_ms: u64,
+    },
+    /// EKS Auth showed the host clock off by `offset_ms` (server minus host); `resign` when the
+    /// request goes again at once, signed with it.
+    ClockSkew {
+        /// Server time minus host time.
+        offset_ms: i64,
+        /// Whether a re-sign follows.
+        resign: bool,
+    },
+}
+
 /// Why an exchange failed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExchangeError {
@@ -221,6 +245,17 @@ pub enum ExchangeError {
     Transport(Failure),
     /// The host aborted the exchange.
     Aborted,
+}
+
+impl ExchangeError {
+    /// The AWS error code, `NetworkError`, `TimeoutError`, `Aborted`, or the core's code.
+    pub fn code(&self) -> &str {
+        match self {
+            ExchangeError::Invalid(e) | ExchangeError::Service(e) => e.code(),
+            ExchangeError::Transport(failure) => failure.code(),
+            ExchangeError::Aborted => "Aborted",
+        }
+    }
 }
 
 impl fmt::Display for ExchangeError {
@@ -245,13 +280,9 @@ pub struct Failed {
 }
 
 impl Failed {
-    /// The AWS error code, `NetworkError`, `TimeoutError`, `Aborted`, or the core's code.
+    /// As [`ExchangeError::code`].
     pub fn code(&self) -> &str {
-        match &self.error {
-            ExchangeError::Invalid(e) | ExchangeError::Service(e) => e.code(),
-            ExchangeError::Transport(failure) => failure.code(),
-            ExchangeError::Aborted => "Aborted",
-        }
+        self.error.code()
     }
 
     /// Whether the token is refused for good (the agent's irrecoverable errors).
@@ -272,7 +303,8 @@ enum State {
 /// One exchange. Inputs: [`handle_response`](Self::handle_response),
 /// [`handle_failure`](Self::handle_failure), [`handle_timeout`](Self::handle_timeout),
 /// [`abort`](Self::abort). Outputs: [`poll_transmit`](Self::poll_transmit),
-/// [`poll_timeout`](Self::poll_timeout), [`poll_result`](Self::poll_result).
+/// [`poll_timeout`](Self::poll_timeout), [`poll_result`](Self::poll_result), and
+/// [`poll_event`](Self::poll_event) for traces.
 ///
 /// After each input, the host polls transmits, then the result, then the timeout. `Debug`
 /// shows neither the token nor the caller's secret key.
@@ -292,6 +324,7 @@ pub struct Exchange {
     /// What the current attempt took from the quota, when it is a retry.
     retry_cost: Option<u32>,
     quota_exhausted: bool,
+    events: VecDeque<Event>,
     result: Option<Result<Outcome, Failed>>,
 }
 
@@ -320,6 +353,7 @@ impl Exchange {
             resign_next: false,
             retry_cost: None,
             quota_exhausted: false,
+            events: VecDeque::new(),
             result: None,
         })
     }
@@ -369,6 +403,7 @@ impl Exchange {
             Ok(result) => {
                 if let Some(offset) = retry::clock_skew_ms(now as f64, date, None, None) {
                     shared.learn_offset(offset);
+                    self.events.push_back(Event::ClockSkew { offset_ms: shared.clock_offset_ms, resign: false });
                 }
                 shared.quota.release(self.retry_cost.unwrap_or(NO_RETRY_INCREMENT));
                 self.finish(Ok(Outcome { result, attempts: self.sent, clock_offset_ms: shared.clock_offset_ms }));
@@ -380,6 +415,7 @@ impl Exchange {
                     // outside the retry budget.
                     Some(offset) if !self.resigned => {
                         shared.learn_offset(offset);
+                        self.events.push_back(Event::ClockSkew { offset_ms: shared.clock_offset_ms, resign: true });
                         self.resigned = true;
                         self.resign_next = true;
                         self.state = State::Ready { at: now };
@@ -433,6 +469,11 @@ impl Exchange {
         self.result.take()
     }
 
+    /// The next event to log or trace.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
     /// The attempt the exchange waits on, if any.
     pub fn current_attempt(&self) -> Option<AttemptId> {
         match self.state {
@@ -451,8 +492,9 @@ impl Exchange {
             let cost = if timeout { TIMEOUT_RETRY_COST } else { RETRY_COST };
             if shared.quota.acquire(cost) {
                 self.retry_cost = Some(cost);
-                let delay = retry::backoff_delay_ms(self.attempts, self.jitter.next());
-                self.state = State::Ready { at: now.saturating_add(delay as u64) };
+                let delay = retry::backoff_delay_ms(self.attempts, self.jitter.next()) as u64;
+                self.events.push_back(Event::Retry { attempt: self.attempts, code: error.code().to_string(), delay_ms: delay });
+                self.state = State::Ready { at: now.saturating_add(delay) };
                 return;
             }
             self.quota_exhausted = true;

@@ -7,7 +7,7 @@ mod sim;
 
 use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheUse, Decision, Request, CREDENTIALS_PATH};
 use eks_auth_wasm::agent::metrics::{self, ErrorType};
-use eks_auth_wasm::exchange::{AttemptId, ClientState, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome, QUOTA_CAPACITY};
+use eks_auth_wasm::exchange::{AttemptId, ClientState, Event, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome, QUOTA_CAPACITY};
 use eks_auth_wasm::request::AssumeRoleRequest;
 use eks_auth_wasm::response::HttpResponse;
 use eks_auth_wasm::sign::Credentials;
@@ -289,6 +289,8 @@ fn attempt_deadlines() {
     assert_eq!((first.connect_timeout_ms, first.deadline_ms), (Some(500), Some(T0 + 1000)));
     exchange.handle_timeout(T0 + 1000, &mut shared);
     assert_eq!(exchange.current_attempt(), None);
+    let Some(Event::Retry { attempt: 1, code, delay_ms }) = exchange.poll_event() else { panic!("a retry event") };
+    assert_eq!((code.as_str(), Some(T0 + 1000 + delay_ms)), ("TimeoutError", exchange.poll_timeout()));
     let ok = HttpResponse { status: 200, headers: &[], body: OK.as_bytes() };
     exchange.handle_response(T0 + 1001, &mut shared, first.attempt, &ok);
     assert!(exchange.poll_result().is_none(), "the late answer is ignored");
@@ -436,4 +438,28 @@ fn caching_off() {
         assert_eq!((answer.status, answer.serve_until_ms), (200, None));
     }
     assert_eq!(agent.cache_len(), 0);
+}
+
+/// `Signature expired` names the server's time: the exchange re-signs at once with that offset,
+/// outside the retry budget, and says so; the offset then serves the client's next exchanges.
+#[test]
+fn resign_after_signature_expired() {
+    let mut shared = ClientState::new();
+    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::CLIENT, 1).unwrap();
+    let first = exchange.poll_transmit(T0, &shared).unwrap();
+    let signed_at = |t: &eks_auth_wasm::exchange::Transmit| t.request.headers.iter().find(|(n, _)| n == "x-amz-date").unwrap().1.clone();
+    assert_eq!(signed_at(&first), "20270115T080000Z");
+    let message = r#"{"message":"Signature expired: 20270115T080000Z is now earlier than 20270115T081500Z (20270115T082000Z - 5 min.)"}"#;
+    let headers = [("x-amzn-errortype", "InvalidSignatureException")];
+    exchange.handle_response(T0 + 100, &mut shared, first.attempt, &HttpResponse { status: 403, headers: &headers, body: message.as_bytes() });
+    assert_eq!(exchange.poll_event(), Some(Event::ClockSkew { offset_ms: 20 * M as i64 - 100, resign: true }));
+    let second = exchange.poll_transmit(T0 + 100, &shared).expect("re-signed at once");
+    assert_eq!(signed_at(&second), "20270115T082000Z");
+    // A second skewed answer is not re-signed again: the 403 is the answer.
+    exchange.handle_response(T0 + 200, &mut shared, second.attempt, &HttpResponse { status: 403, headers: &headers, body: message.as_bytes() });
+    let failed = exchange.poll_result().unwrap().unwrap_err();
+    assert_eq!((failed.code(), failed.attempts), ("InvalidSignatureException", 2));
+    assert_eq!(shared.quota.available(), QUOTA_CAPACITY);
+    let mut next = Exchange::new(request(&token("p", None, None)), ExchangeConfig::CLIENT, 2).unwrap();
+    assert_eq!(signed_at(&next.poll_transmit(T0 + S, &shared).unwrap()), "20270115T082000Z", "the next exchange signs with the offset learnt");
 }
