@@ -40,8 +40,12 @@ fn outage_from_5h30_to_8h_with_6h_credentials() {
     let mut host = Host::new(config(), eks);
     let live = token("live", Some(T0 + 48 * H), None);
     let deleted = token("deleted", Some(T0 + 48 * H), None);
+    let mut chatty = Pod::new("chatty", vec![(0, token("chatty", Some(T0 + 48 * H), None))], T0 + 7 * M, u64::MAX);
+    chatty.every_ms = Some(5 * M);
     let mut pods = [
         Pod::new("live", vec![(0, live.clone())], T0, u64::MAX),
+        // Asks every 5 minutes: the host replays most answers without the machine.
+        chatty,
         // Deleted after an hour: its entry is renewed at 3h, then dropped untouched at 6h.
         Pod::new("deleted", vec![(0, deleted.clone())], T0, T0 + H),
     ];
@@ -74,6 +78,19 @@ fn outage_from_5h30_to_8h_with_6h_credentials() {
     );
 
     assert!(answers.len() >= 5, "asked at 0, 5h45, 8h45, 13h45, 18h45...: {answers:?}");
+    let chatty: Vec<&Got> = run.got.iter().filter(|g| g.pod == "chatty").collect();
+    println!(
+        "  a pod asking every 5 min: {} answers ({} replayed by the host), statuses {:?}, min remaining {} min",
+        chatty.len(),
+        chatty.iter().filter(|g| g.replayed).count(),
+        chatty.iter().map(|g| g.status).collect::<std::collections::BTreeSet<_>>(),
+        chatty.iter().filter_map(|g| g.remaining_ms).min().unwrap() / M,
+    );
+    assert!(chatty.len() > 250 && chatty.iter().filter(|g| g.replayed).count() > 200);
+    for g in &chatty {
+        assert_eq!(g.status, 200, "{g:?}");
+        assert!(g.remaining_ms.unwrap() > 15 * M, "{} left at {}", g.remaining_ms.unwrap() / M, clock(g.at));
+    }
     for g in &answers {
         assert_eq!(g.status, 200, "{g:?}");
         assert!(g.remaining_ms.unwrap() > 15 * M, "{} left at {}", g.remaining_ms.unwrap() / M, clock(g.at));

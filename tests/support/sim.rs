@@ -376,12 +376,14 @@ pub struct Pod {
     /// Deleted at this time: no more asks.
     pub deleted_at: u64,
     pub refresh_before_ms: u64,
+    /// Asks this often whatever its credentials' time left (an app that does not cache them).
+    pub every_ms: Option<u64>,
     waiting: Option<RequestId>,
 }
 
 impl Pod {
     pub fn new(name: &'static str, tokens: Vec<(u64, String)>, first_ask: u64, deleted_at: u64) -> Self {
-        Pod { name, tokens, next_ask: first_ask, deleted_at, refresh_before_ms: 15 * M, waiting: None }
+        Pod { name, tokens, next_ask: first_ask, deleted_at, refresh_before_ms: 15 * M, every_ms: None, waiting: None }
     }
 
     fn token(&self, now: u64) -> String {
@@ -469,7 +471,10 @@ fn settle(pod: &mut Pod, now: u64, answer: &Answer, replayed: bool, got: &mut Ve
         let expiration = expiration_ms(answer);
         let remaining = expiration.saturating_sub(now);
         got.push(Got { pod: pod.name, at: now, status: 200, remaining_ms: Some(remaining), replayed });
-        pod.next_ask = expiration.saturating_sub(pod.refresh_before_ms).max(now + S);
+        pod.next_ask = match pod.every_ms {
+            Some(every) => now + every,
+            None => expiration.saturating_sub(pod.refresh_before_ms).max(now + S),
+        };
     } else {
         got.push(Got { pod: pod.name, at: now, status: answer.status, remaining_ms: None, replayed });
         pod.next_ask = now + M;
