@@ -421,7 +421,7 @@ impl AgentMachine {
         if request.path != CREDENTIALS_PATH {
             return Decision::Answer(Answer::text(404, "404 page not found"));
         }
-        if !self.limiter(request.listener).take(now) {
+        if !self.admit(now, request.listener) {
             return Decision::Answer(Answer::text(429, "Too Many Requests"));
         }
         let host = request.host.unwrap_or("");
@@ -603,14 +603,13 @@ impl AgentMachine {
         }
     }
 
-    fn limiter(&mut self, listener: usize) -> &mut TokenBucket {
+    /// Whether the listener's rate limit lets a request through at `now`.
+    fn admit(&mut self, now: u64, listener: usize) -> bool {
         let index = listener.min(MAX_LISTENERS - 1);
-        while self.limiters.len() <= index {
-            self.limiters.push(TokenBucket::new(self.config.rate_limit, self.config.burst));
+        if self.limiters.len() <= index {
+            self.limiters.resize(index + 1, TokenBucket::new(self.config.rate_limit, self.config.burst));
         }
-        // The loop above made `index` valid; the fallback only satisfies the type.
-        let last = self.limiters.len() - 1;
-        &mut self.limiters[index.min(last)]
+        self.limiters.get_mut(index).is_none_or(|limiter| limiter.take(now))
     }
 
     fn answer_now(&mut self, answer: Answer) -> Decision {
