@@ -480,3 +480,42 @@ fn resign_after_signature_expired() {
     let mut next = Exchange::new(request(&token("p", None, None)), ExchangeConfig::CLIENT, 2).unwrap();
     assert_eq!(signed_at(&next.poll_transmit(T0 + S, &shared).unwrap()), "20270115T082000Z", "the next exchange signs with the offset learnt");
 }
+
+/// The ends of time: no overflow, no panic; a signing time past 9999 is a typed error.
+#[test]
+fn extreme_times() {
+    let mut shared = ClientState::new();
+    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
+    assert!(exchange.poll_transmit(u64::MAX, &shared).is_none());
+    let failed = exchange.poll_result().unwrap().unwrap_err();
+    assert_eq!(failed.error.code(), "InvalidInput");
+    exchange.handle_timeout(u64::MAX, &mut shared);
+    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
+    let t = exchange.poll_transmit(0, &shared).unwrap();
+    exchange.handle_failure(u64::MAX, &mut shared, t.attempt, Failure::Timeout);
+    assert_eq!(exchange.poll_timeout(), Some(u64::MAX));
+
+    let credentials = |expiration: f64| eks_auth_wasm::response::PodCredentials {
+        access_key_id: Some("A".into()),
+        secret_access_key: Some("s".into()),
+        session_token: Some("t".into()),
+        expiration: Some(expiration),
+    };
+    let result = |expiration| eks_auth_wasm::response::AssumeRoleResult { credentials: Some(credentials(expiration)), ..Default::default() };
+    for now in [0, u64::MAX] {
+        for expiration in [f64::MAX, f64::NAN, -1.0, 1e12, f64::INFINITY] {
+            for offset in [i64::MIN, 0, i64::MAX] {
+                let mut agent = AgentMachine::new(AgentConfig { answer_within_ms: u64::MAX, sweep_interval_ms: u64::MAX, ..config() }, 1).unwrap();
+                let t = token("p", None, None);
+                let Decision::Wait(_) = ask(&mut agent, now, &t) else { panic!("a token without exp is asked for") };
+                let order = agent.poll_exchange().unwrap();
+                agent.handle_exchange_result(now, order.key, Ok(Outcome { result: result(expiration), attempts: 1, clock_offset_ms: offset }));
+                let (_, answer) = agent.poll_answer().unwrap();
+                assert!(answer.status == 200 || answer.status == 500, "{answer:?}");
+                agent.handle_timeout(now);
+                agent.handle_timeout(u64::MAX);
+                let _ = (ask(&mut agent, u64::MAX, &t), agent.poll_timeout());
+            }
+        }
+    }
+}
