@@ -26,6 +26,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("parse_token", parse_token),
     ("parse_text", parse_text),
     ("boundary", boundary),
+    ("exchange_machine", exchange_machine),
+    ("agent_machine", agent_machine),
 ];
 
 /// Secrets shorter than this are not searched for: a one-letter token is in every sentence.
@@ -431,4 +433,310 @@ fn find_string(value: &serde_json::Value, key: &str) -> Option<String> {
         serde_json::Value::Array(items) => items.iter().find_map(|v| find_string(v, key)),
         _ => None,
     }
+}
+
+/// Reads the fuzzer's bytes one at a time; zeros once they run out.
+struct Bytes<'a>(&'a [u8]);
+
+impl Bytes<'_> {
+    fn next(&mut self) -> u8 {
+        let Some((first, rest)) = self.0.split_first() else { return 0 };
+        self.0 = rest;
+        *first
+    }
+
+    fn more(&self) -> bool {
+        !self.0.is_empty()
+    }
+
+    /// A time step: mostly small, sometimes hours, sometimes back.
+    fn step(&mut self, now: u64) -> u64 {
+        let n = u64::from(self.next());
+        match self.next() % 8 {
+            0 => now.saturating_sub(n * 1000),
+            1..=3 => now + n,
+            4 | 5 => now + n * 1000,
+            6 => now + n * 60_000,
+            _ => now + n * 3_600_000,
+        }
+    }
+}
+
+/// 2027-01-15T08:00:00Z, where the machine targets start.
+const MACHINE_T0: u64 = 1_800_000_000_000;
+
+/// A token for the machine targets with `exp` and `nbf` (host ms), or none.
+fn machine_token(pod: u8, exp: Option<u64>, nbf: Option<u64>) -> String {
+    let mut claims = format!(r#"{{"sub":"system:serviceaccount:default:p{pod}""#);
+    if let Some(e) = exp {
+        claims.push_str(&format!(r#","exp":{}"#, e / 1000));
+    }
+    if let Some(n) = nbf {
+        claims.push_str(&format!(r#","nbf":{}"#, n / 1000));
+    }
+    claims.push('}');
+    format!("{}.{}.c2lnbmF0dXJlX29mX3RoZV90b2tlbg", base64url(br#"{"alg":"RS256"}"#), base64url(claims.as_bytes()))
+}
+
+fn machine_request(token: &str) -> AssumeRoleRequest {
+    AssumeRoleRequest {
+        region: Some("us-west-2".into()),
+        cluster_name: "fuzz".into(),
+        token: token.into(),
+        credentials: Some(Credentials {
+            access_key_id: "AKIDEXAMPLE".into(),
+            secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+            session_token: Some("session-token-of-the-caller".into()),
+        }),
+        now: UNIX_EPOCH,
+        use_fips: false,
+        endpoint: None,
+        eks_node_name: None,
+        instance_id: None,
+        zone: None,
+    }
+}
+
+/// The exchange machine under any sequence of inputs: responses of any status, headers (dates,
+/// skew messages) and body, to the current or a stale attempt; failures; timeouts; time going
+/// back and jumping; aborts. It never panics; it ends once, with one result; it never has more
+/// than `max_attempts` attempts counted plus one re-sign; the quota stays within its capacity;
+/// a transmit's attempt is the one awaited; neither the token nor a secret shows in `Debug`.
+pub fn exchange_machine(data: &[u8]) -> Result<(), Error> {
+    use eks_auth_wasm::exchange::{AttemptId, ClientState, Exchange, ExchangeConfig, ExchangeError, Failure};
+    let mut b = Bytes(data);
+    let config = ExchangeConfig {
+        max_attempts: u32::from(b.next() % 6),
+        connect_timeout_ms: u64::from(b.next()) * 10,
+        attempt_timeout_ms: u64::from(b.next()) * 20,
+    };
+    let token = machine_token(0, Some(MACHINE_T0 + 3_600_000), None);
+    let mut exchange = Exchange::new(machine_request(&token), config, u64::from(b.next()))?;
+    let mut shared = ClientState::new();
+    let mut now = MACHINE_T0;
+    let (mut last, mut results, mut sent, mut events) = (None, 0, 0u32, 0u32);
+    let mut outcome = Ok(());
+    let dates = ["", "Fri, 15 Jan 2027 08:00:00 GMT", "Fri, 15 Jan 2027 08:30:00 GMT", "Fri, 15 Jan 2027 07:00:00 GMT", "garbage"];
+    let messages = [
+        "Signature expired: 20270115T080000Z is now earlier than 20270115T082500Z (20270115T083000Z - 5 min.)",
+        "Signature expired: x (y)",
+        "no",
+    ];
+    while b.more() {
+        match b.next() % 7 {
+            0 => {
+                if let Some(t) = exchange.poll_transmit(now, &shared) {
+                    sent += 1;
+                    assert_eq!(exchange.current_attempt(), Some(t.attempt));
+                    assert_eq!(t.attempt, AttemptId(sent), "attempts are numbered in order");
+                    let shown = format!("{t:?}");
+                    assert!(!shown.contains(&token) && !shown.contains("session-token-of-the-caller"), "{shown}");
+                    last = Some(t.attempt);
+                }
+            }
+            1 => {
+                let attempt = if b.next() % 4 == 0 { AttemptId(u32::from(b.next())) } else { last.unwrap_or(AttemptId(0)) };
+                let status = [200, 400, 403, 404, 429, 500, 503, 504][usize::from(b.next() % 8)];
+                let date = dates[usize::from(b.next()) % dates.len()];
+                let code = ["", "InvalidSignatureException", "ThrottlingException", "ExpiredTokenException"][usize::from(b.next() % 4)];
+                let body = match b.next() % 4 {
+                    0 => format!(r#"{{"message":"{}"}}"#, messages[usize::from(b.next()) % messages.len()]),
+                    1 => format!(r#"{{"credentials":{{"accessKeyId":"A","secretAccessKey":"s","sessionToken":"t","expiration":{}}}}}"#, u32::from(b.next()) << 24),
+                    2 => "{}".to_string(),
+                    _ => String::from_utf8_lossy(b.0).into_owned(),
+                };
+                let headers = [("date", date), ("x-amzn-errortype", code)];
+                exchange.handle_response(now, &mut shared, attempt, &HttpResponse { status, headers: &headers, body: body.as_bytes() });
+            }
+            2 => {
+                let failure = [Failure::Network, Failure::ConnectTimeout, Failure::Timeout][usize::from(b.next() % 3)];
+                exchange.handle_failure(now, &mut shared, last.unwrap_or(AttemptId(0)), failure);
+            }
+            3 => exchange.handle_timeout(now, &mut shared),
+            4 | 5 => now = b.step(now),
+            _ => exchange.abort(),
+        }
+        if let Some(result) = exchange.poll_result() {
+            results += 1;
+            match result {
+                Ok(o) => assert!(o.attempts == sent && o.attempts >= 1),
+                Err(f) => {
+                    assert_eq!(f.attempts, sent);
+                    if let ExchangeError::Invalid(e) | ExchangeError::Service(e) = &f.error {
+                        check_error(e);
+                        outcome = Err(e.clone());
+                    }
+                }
+            }
+        }
+        while let Some(event) = exchange.poll_event() {
+            events += 1;
+            let shown = format!("{event:?}");
+            assert!(!shown.contains(&token), "{shown}");
+        }
+        assert!(events <= 2 * sent + 1, "{events} events for {sent} attempts");
+        assert!(results <= 1, "one result");
+        assert_eq!(exchange.is_done(), results == 1 && exchange.poll_timeout().is_none());
+        assert!(sent <= config.max_attempts + 1, "{sent} sent for {} attempts", config.max_attempts);
+        assert!(shared.quota.available() <= shared.quota.capacity());
+        let shown = format!("{exchange:?}");
+        assert!(!shown.contains(&token) && !shown.contains("EXAMPLEKEY") && !shown.contains("session-token-of-the-caller"), "{shown}");
+    }
+    outcome
+}
+
+/// The agent machine under any sequence of requests (any path, Host, token, listener), exchange
+/// results (credentials expiring at any time, any failure, for orders or for no order), timeouts,
+/// time going back and jumping, and close. It never panics; each parked request is answered at
+/// most once, and only parked ones; no exchange is ordered for a token whose `exp` has passed; a
+/// 200 may be replayed no later than the token's `exp`; the cache stays within its size; the
+/// response counter counts every answer but 404 and 429; no token shows in `Debug`.
+pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
+    use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheKey, Decision, Request, RequestId, CREDENTIALS_PATH};
+    use eks_auth_wasm::error::{Fault, ServiceError};
+    use eks_auth_wasm::exchange::{ExchangeError, Failed, Failure, Outcome};
+    use eks_auth_wasm::response::{AssumeRoleResult, PodCredentials};
+    use std::collections::{BTreeSet, HashMap};
+
+    const H: u64 = 3_600_000;
+    let mut b = Bytes(data);
+    let config = AgentConfig {
+        hosts: vec!["169.254.170.23".into(), "fd00:ec2::23".into()],
+        max_cache_size: usize::from(b.next() % 5),
+        max_retention_ms: [0, 60_000, 3 * H][usize::from(b.next() % 3)],
+        rate_limit: u32::from(b.next() % 4),
+        burst: u32::from(b.next() % 4),
+        refresh_rate_limit: u32::from(b.next() % 4),
+        sweep_interval_ms: u64::from(b.next()) * 1000,
+        answer_within_ms: [0, 900][usize::from(b.next() % 2)],
+    };
+    let mut agent = AgentMachine::new(config.clone(), u64::from(b.next()))?;
+    let tokens: Vec<(String, Option<u64>)> = [
+        (Some(MACHINE_T0 + 6 * H), None),
+        (Some(MACHINE_T0 + H), None),
+        (Some(MACHINE_T0 + 48 * H), Some(MACHINE_T0 + 60_000)),
+        (None, None),
+        (Some(MACHINE_T0 - 1000), None),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (exp, nbf))| (machine_token(i as u8, *exp, *nbf), *exp))
+    .collect();
+    let exp_of: HashMap<CacheKey, Option<u64>> = tokens.iter().map(|(t, e)| (CacheKey::of(t), *e)).collect();
+    let mut now = MACHINE_T0;
+    let mut parked = BTreeSet::new();
+    let mut orders: Vec<CacheKey> = Vec::new();
+    let mut counted = 0u64;
+    let check_answer = |a: &eks_auth_wasm::agent::machine::Answer, key: Option<&CacheKey>, now: u64| {
+        if a.status == 200 {
+            serde_json::from_str::<serde_json::Value>(&a.body).expect("a 200 is JSON");
+            if let (Some(until), Some(Some(exp))) = (a.serve_until_ms, key.and_then(|k| exp_of.get(k))) {
+                assert!(until <= *exp, "replayable past the token's exp");
+            }
+            if let Some(until) = a.serve_until_ms {
+                assert!(until > now, "serve_until in the past");
+            }
+        } else {
+            assert!(a.body.ends_with('\n'), "{a:?}");
+        }
+    };
+    let mut waiting_key: HashMap<RequestId, CacheKey> = HashMap::new();
+    while b.more() {
+        match b.next() % 8 {
+            0 | 1 => {
+                let which = b.next();
+                let raw;
+                let token = match which % 8 {
+                    i @ 0..=4 => tokens[usize::from(i)].0.as_str(),
+                    5 => "",
+                    6 => "Bearer x.y.z",
+                    _ => {
+                        raw = String::from_utf8_lossy(&b.0[..b.0.len().min(usize::from(b.next()))]).into_owned();
+                        raw.as_str()
+                    }
+                };
+                let path = if b.next() % 8 == 0 { "/v1/credentials/" } else { CREDENTIALS_PATH };
+                let host = [Some("169.254.170.23"), Some("[fd00:ec2::23]:80"), Some("evil.example"), None][usize::from(b.next() % 4)];
+                let listener = usize::from(b.next());
+                let request = Request { path, host, token, listener };
+                let shown = format!("{request:?}");
+                assert!(token.len() < 8 || !shown.contains(token), "{shown}");
+                match agent.handle_request(now, &request) {
+                    Decision::Answer(a) => {
+                        check_answer(&a, Some(&CacheKey::of(token)), now);
+                        if a.status != 404 && a.status != 429 {
+                            counted += 1;
+                        }
+                    }
+                    Decision::Wait(id) => {
+                        assert!(parked.insert(id), "a fresh id");
+                        waiting_key.insert(id, CacheKey::of(token));
+                    }
+                }
+            }
+            2 => {
+                let key = if b.next() % 4 == 0 || orders.is_empty() {
+                    CacheKey::of(&tokens[usize::from(b.next() % 5)].0)
+                } else {
+                    orders.remove(usize::from(b.next()) % orders.len())
+                };
+                let result = match b.next() % 6 {
+                    0..=2 => {
+                        let expiration = [now.saturating_sub(H), now, now + 10_000, now + 16_000, now + H, now + 6 * H][usize::from(b.next() % 6)];
+                        let credentials = (b.next() % 8 != 0).then(|| PodCredentials {
+                            session_token: Some("session-token-of-the-pod".into()),
+                            secret_access_key: Some("secret-access-key-of-the-pod".into()),
+                            access_key_id: Some("ASIA".into()),
+                            expiration: Some(expiration as f64 / 1000.0),
+                        });
+                        let offset = [0, 600_000, -600_000, i64::MAX, i64::MIN][usize::from(b.next() % 5)];
+                        Ok(Outcome { result: AssumeRoleResult { credentials, ..Default::default() }, attempts: 1, clock_offset_ms: offset })
+                    }
+                    3 => {
+                        let (code, status, irrecoverable) = [("AccessDeniedException", 400, true), ("ServiceUnavailableException", 503, false), ("ThrottlingException", 429, false)][usize::from(b.next() % 3)];
+                        let error = Error::Service(ServiceError { code: code.into(), message: "m".into(), status, request_id: None, retryable: !irrecoverable, irrecoverable, fault: Fault::Server });
+                        Err(Failed { error: ExchangeError::Service(error), attempts: 3, quota_exhausted: false })
+                    }
+                    4 => Err(Failed { error: ExchangeError::Transport(Failure::Timeout), attempts: 3, quota_exhausted: true }),
+                    _ => Err(Failed { error: ExchangeError::Aborted, attempts: 1, quota_exhausted: false }),
+                };
+                agent.handle_exchange_result(now, key, result);
+            }
+            3 => agent.handle_timeout(now),
+            4 | 5 => now = b.step(now),
+            6 => {
+                if let Some(at) = agent.poll_timeout() {
+                    if b.next() % 2 == 0 && at >= now {
+                        now = at;
+                        agent.handle_timeout(now);
+                    }
+                }
+            }
+            _ => {
+                if b.next() % 16 == 0 {
+                    agent.close();
+                }
+            }
+        }
+        while let Some(order) = agent.poll_exchange() {
+            let shown = format!("{order:?}");
+            assert!(!shown.contains(&order.token), "{shown}");
+            assert_eq!(CacheKey::of(&order.token), order.key);
+            if let Some(Some(exp)) = exp_of.get(&order.key) {
+                assert!(now < *exp, "an exchange ordered for an expired token");
+            }
+            orders.push(order.key);
+        }
+        while let Some((id, answer)) = agent.poll_answer() {
+            assert!(parked.remove(&id), "an answer to a request not parked, or twice");
+            check_answer(&answer, waiting_key.get(&id), now);
+            counted += 1;
+        }
+        assert!(agent.cache_len() <= config.max_cache_size);
+        assert_eq!(agent.waiting_len(), parked.len());
+        assert_eq!(agent.metrics().http_response.values().sum::<u64>(), counted);
+        let shown = format!("{agent:?}");
+        assert!(tokens.iter().all(|(t, _)| !shown.contains(t.as_str())) && !shown.contains("secret-access-key-of-the-pod"));
+    }
+    Ok(())
 }

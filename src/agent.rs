@@ -3,6 +3,10 @@
 
 use crate::error::Error;
 
+pub mod claims;
+pub mod machine;
+pub mod metrics;
+
 /// Credentials with this little left are neither served nor cached (the agent's 15 s).
 pub const MIN_REMAINING_MS: f64 = 15_000.0;
 /// The agent's default `--max-credential-retention-before-renewal`: 3 hours.

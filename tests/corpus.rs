@@ -69,3 +69,5 @@ corpus_test!(parse_response);
 corpus_test!(parse_token);
 corpus_test!(parse_text);
 corpus_test!(boundary);
+corpus_test!(exchange_machine);
+corpus_test!(agent_machine);

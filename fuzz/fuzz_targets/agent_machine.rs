@@ -1,0 +1,8 @@
+//! The agent state machine under any sequence of inputs. See `harness::agent_machine`.
+#![no_main]
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = harness::agent_machine(data);
+});
