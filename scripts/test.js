@@ -51,6 +51,6 @@ const files = only.length
 step('javascript', process.execPath, ['--test', '--test-concurrency=1', ...files]);
 // The Node hosts (sidecar, client, CLI) on the LTS line too; the image runs Node 22.
 if (!unit && only.length === 0 && process.versions.node !== NODE22_VERSION) {
-  const nodeHosts = ['sidecar', 'agent-cli', 'client', 'cli'].map((name) => join('tests', 'js', `${name}.test.js`));
+  const nodeHosts = ['sidecar', 'sidecar-upstream', 'agent-cli', 'client', 'cli'].map((name) => join('tests', 'js', `${name}.test.js`));
   step(`javascript on Node ${NODE22_VERSION}`, NODE22, ['--test', '--test-concurrency=1', ...nodeHosts]);
 }
