@@ -8,8 +8,9 @@
 //                 caller signal held, a 500 ms connect timeout, DEADLINE_MS for the whole
 //                 attempt, one attempt): how many ended, the slowest, their codes.
 //   MODE=handler  the sidecar's handler with that client (3 attempts, no backoff) and distinct
-//                 tokens: every request is answered, and the calls in flight all end, each timed
-//                 from its own start (starting 1000 took seconds on a loaded machine).
+//                 tokens: every request is answered, the calls in flight all end, and each attempt
+//                 is timed from its own start (starting 1000 took seconds on a loaded machine, and
+//                 a call's three attempts each wait for the loaded event loop).
 //
 // Both report the connections the server still holds once the calls have ended.
 import { createServer } from 'node:net';
@@ -36,6 +37,15 @@ const server = createServer((socket) => {
 });
 await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
 
+/** How long each attempt's request took, from its start until the transport let it go. */
+const attemptDurations = [];
+function timedFetch(fetch) {
+  return (url, init) => {
+    const at = performance.now();
+    return fetch(url, init).finally(() => attemptDurations.push(performance.now() - at));
+  };
+}
+
 const client = new EksAuthClient({
   region: 'us-west-2',
   endpoint: `http://127.0.0.1:${server.address().port}`,
@@ -43,7 +53,7 @@ const client = new EksAuthClient({
   maxAttempts: ATTEMPTS,
   timeoutMs: DEADLINE_MS,
   random: () => 0,
-  fetch: createTransport({ connectTimeoutMs: 500 }).fetch,
+  fetch: timedFetch(createTransport({ connectTimeoutMs: 500 }).fetch),
 });
 /** How long each of the handler's calls to EKS Auth took, from its start to its end. */
 const callDurations = [];
@@ -111,6 +121,7 @@ process.stdout.write(`${JSON.stringify({
     ? {
       answered: Object.values(statuses).reduce((a, b) => a + b, 0), statuses, inflightLeft: handler.inflightCount,
       inflightEndedMs: Math.round(inflightMs), callsEnded: callDurations.length, slowestCallMs: Math.round(Math.max(0, ...callDurations)),
+      attemptsEnded: attemptDurations.length, slowestAttemptMs: Math.round(Math.max(0, ...attemptDurations)),
     }
     : { ended: durations.length, slowestMs: Math.round(Math.max(0, ...durations)), codes }),
   openConnections: open.size,
