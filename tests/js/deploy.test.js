@@ -483,6 +483,28 @@ test('sidecar.yaml runs: its sidecar settings serve the app container\'s SDK (fr
 });
 
 /** Root, and the tools to make a network namespace and drop capabilities (CI has them: it runs as root). */
+/**
+ * Runs `run(input)` in a child process inside `unshare --net` (a fresh network namespace: only its
+ * own loopback) and resolves to the report it returns. `run` is self-contained: it is sent as text.
+ */
+async function inNetworkNamespace(run, input) {
+  const script = `const input = JSON.parse(process.env.EKS_AUTH_NETNS_INPUT);
+      (${run.toString()})(input).then((report) => process.stdout.write(JSON.stringify(report)),
+        (error) => { console.error(error); process.exit(1); });`;
+  const child = spawn('unshare', ['--net', '--', process.execPath, '--input-type=module', '-e', script], {
+    cwd: root, env: { ...process.env, EKS_AUTH_NETNS_INPUT: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => { stdout += chunk; });
+  child.stderr.on('data', (chunk) => { stderr += chunk; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000); // a guard against a hang only
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  assert.equal(code, 0, `the namespace run failed: ${stderr}`);
+  return JSON.parse(stdout);
+}
+
 function netnsUnavailable() {
   if (process.getuid?.() !== 0) return 'needs root (a network namespace and setpriv)';
   for (const [tool, args] of [['unshare', ['--net', 'true']], ['setpriv', ['--help']], ['ip', ['-V']]]) {
@@ -614,21 +636,7 @@ test('daemonset.yaml runs: initialize, then the agent as UID 0 with only NET_BIN
       probePaths: [agent.readinessProbe.httpGet.path, agent.livenessProbe.httpGet.path],
       metricsPath: '/metrics',
     };
-    const script = `const input = JSON.parse(process.env.EKS_AUTH_NETNS_INPUT);
-      (${netnsRun.toString()})(input).then((report) => process.stdout.write(JSON.stringify(report)),
-        (error) => { console.error(error); process.exit(1); });`;
-    const child = spawn('unshare', ['--net', '--', process.execPath, '--input-type=module', '-e', script], {
-      cwd: root, env: { ...process.env, EKS_AUTH_NETNS_INPUT: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code] = await once(child, 'exit');
-    clearTimeout(timer);
-    assert.equal(code, 0, `the namespace run failed: ${stderr}`);
-    const report = JSON.parse(stdout);
+    const report = await inNetworkNamespace(netnsRun, input);
     if (!report.dummy) t.diagnostic('this kernel has no dummy interfaces: initialize ran with `type dummy` made a bridge');
 
     assert.match(report.addresses, /inet 169\.254\.170\.23\/32/);
@@ -801,21 +809,7 @@ test('the agent\'s Helm chart runs this image: initialize, server (cloud and hyb
       association: { region: CHART.env.AWS_REGION, cluster: 'EKS_CLUSTER_NAME', namespace: 'default', serviceAccount: 'app', roleArn: ROLE_ARN },
       signingKey: SIGNING_KEY.export({ type: 'pkcs8', format: 'pem' }),
     };
-    const script = `const input = JSON.parse(process.env.EKS_AUTH_NETNS_INPUT);
-      (${chartRun.toString()})(input).then((report) => process.stdout.write(JSON.stringify(report)),
-        (error) => { console.error(error); process.exit(1); });`;
-    const child = spawn('unshare', ['--net', '--', process.execPath, '--input-type=module', '-e', script], {
-      cwd: root, env: { ...process.env, EKS_AUTH_NETNS_INPUT: JSON.stringify(input) }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code] = await once(child, 'exit');
-    clearTimeout(timer);
-    assert.equal(code, 0, `the namespace run failed: ${stderr}`);
-    const report = JSON.parse(stdout);
+    const report = await inNetworkNamespace(chartRun, input);
     if (!report.dummy) t.diagnostic('this kernel has no dummy interfaces: `ip link add pod-id-link0 type dummy` made a bridge');
 
     // initialize: the link, both addresses and their routes; the second run finds them.
