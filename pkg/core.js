@@ -89,3 +89,106 @@ export const parseToken = (token) => call(wasm.parseToken, token);
 /** The Host check runs on every sidecar request. */
 export const hostAllowed = (header, hosts) =>
   (ready(), wasm.hostAllowed(String(header ?? ''), (Array.isArray(hosts) ? hosts : []).map(String)));
+
+/** Calls a method of a machine: its answer, or what it threw as an `EksAuthError`. */
+function method(machine, name, ...args) {
+  try {
+    return machine[name](...args);
+  } catch (e) {
+    throw fromWasmError(e);
+  }
+}
+
+/**
+ * A client's exchanges as sans-IO state machines (src/exchange.rs), and the retry quota and
+ * clock offset they share. The host sends what `pollTransmit` gives, feeds back each response
+ * (`handleResponse`) or failure (`handleFailure`), and wakes each exchange at `pollTimeout`
+ * (`handleTimeout`); `pollResult` gives how it ended.
+ */
+export class ExchangeClient {
+  #machine;
+
+  constructor() {
+    ready();
+    this.#machine = new wasm.ExchangeClient();
+  }
+
+  /** @returns {number} the exchange's id */
+  start(input, config = {}, seed = 0) {
+    return method(this.#machine, 'start', withTime(input), config, seed);
+  }
+
+  pollTransmit(id, now) { return this.#machine.pollTransmit(id, now); }
+
+  handleResponse(id, now, attempt, status, headers, body) {
+    method(this.#machine, 'handleResponse', id, now, attempt, status, headers, bodyBytes(body));
+  }
+
+  handleFailure(id, now, attempt, kind) { method(this.#machine, 'handleFailure', id, now, attempt, kind); }
+
+  handleTimeout(id, now) { this.#machine.handleTimeout(id, now); }
+
+  abort(id) { this.#machine.abort(id); }
+
+  pollTimeout(id) { return this.#machine.pollTimeout(id); }
+
+  pollEvent(id) { return this.#machine.pollEvent(id); }
+
+  pollResult(id) { return this.#machine.pollResult(id); }
+
+  /** Server time minus host time (ms), learnt from EKS Auth's answers. */
+  get clockOffsetMs() { return this.#machine.clockOffsetMs; }
+
+  /** Retry quota tokens left. */
+  get quotaAvailable() { return this.#machine.quotaAvailable; }
+}
+
+/**
+ * The EKS Pod Identity Agent's decisions as a sans-IO state machine (src/agent/machine.rs): the
+ * cache, single flight, background renewal, eviction, rate limits and metric counts. The host
+ * feeds in requests, exchange ends and time, and polls out answers, exchanges to run and when to
+ * wake.
+ */
+export class AgentMachine {
+  #machine;
+
+  constructor(config = {}, seed = 0) {
+    ready();
+    try {
+      this.#machine = new wasm.AgentMachine(config, seed);
+    } catch (e) {
+      throw fromWasmError(e);
+    }
+  }
+
+  /** The settings in force (`credentialsPath` among them). */
+  config() { return this.#machine.config(); }
+
+  /** Whether the listener's rate limit lets a request through (it takes a token). */
+  admit(now, listener = 0) { return this.#machine.admit(now, listener); }
+
+  /** `{ path, host?, token, listener? }` → `{ answer?, wait?, tokenHash? }`. */
+  handleRequest(now, request, admitted = false) { return method(this.#machine, 'handleRequest', now, request, admitted); }
+
+  /** How the exchange ordered for `key` ended: `{ result }` or `{ error }`, with `attempts`. */
+  handleExchangeEnd(now, key, end) { method(this.#machine, 'handleExchangeEnd', now, key, end); }
+
+  handleTimeout(now) { this.#machine.handleTimeout(now); }
+
+  close() { this.#machine.close(); }
+
+  pollExchange() { return this.#machine.pollExchange(); }
+
+  pollAnswer() { return this.#machine.pollAnswer(); }
+
+  pollTimeout() { return this.#machine.pollTimeout(); }
+
+  /** `[{ name, labels, value }]`: the agent's counters, `replayed` 200s added. */
+  metrics(replayed = 0) { return this.#machine.metrics(replayed); }
+
+  evictions() { return this.#machine.evictions(); }
+
+  get cacheSize() { return this.#machine.cacheSize; }
+
+  get flightCount() { return this.#machine.flightCount; }
+}

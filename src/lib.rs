@@ -59,6 +59,7 @@ pub mod endpoint;
 pub mod error;
 pub mod exchange;
 pub mod inspect;
+pub mod machines;
 mod jitter;
 pub mod rate_limit;
 pub mod redact;

@@ -6,6 +6,7 @@
 
 use crate::agent;
 use crate::boundary;
+use crate::machines;
 use crate::error::Error;
 use crate::redact as redaction;
 use crate::retry;
@@ -196,4 +197,178 @@ pub fn parse_iso8601(params: JsValue) -> Result<JsValue, JsValue> {
 pub fn host_allowed(header: &str, bound: Vec<String>) -> bool {
     let bound: Vec<&str> = bound.iter().map(String::as_str).filter(|h| !h.is_empty()).collect();
     agent::host_allowed(header, &bound)
+}
+
+/// `new ExchangeClient()`: a client's exchanges ([`crate::exchange::Exchange`]) and the retry
+/// quota and clock offset they share. The host sends each transmit, feeds back what happened and
+/// wakes each exchange at its `pollTimeout`.
+#[wasm_bindgen]
+pub struct ExchangeClient(machines::ExchangeClient);
+
+#[wasm_bindgen]
+impl ExchangeClient {
+    /// A full retry quota, no clock offset known.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> ExchangeClient {
+        ExchangeClient(machines::ExchangeClient::new())
+    }
+
+    /// `start(input, config, seed)` → the exchange's id.
+    pub fn start(&mut self, input: JsValue, config: JsValue, seed: f64) -> Result<u32, JsValue> {
+        self.0.start(de(input), de(config), seed as u64).map_err(|e| js(&e).unwrap_or_else(|e| e))
+    }
+
+    /// `pollTransmit(id, now)` → `{ attempt, request, connectTimeoutMs?, deadline? }` or `null`.
+    #[wasm_bindgen(js_name = pollTransmit)]
+    pub fn poll_transmit(&mut self, id: u32, now: f64) -> Result<JsValue, JsValue> {
+        js(&self.0.poll_transmit(id, now as u64))
+    }
+
+    /// `handleResponse(id, now, attempt, status, headers, body)`: headers as pairs, an object or a
+    /// fetch `Headers`.
+    #[wasm_bindgen(js_name = handleResponse)]
+    pub fn handle_response(&mut self, id: u32, now: f64, attempt: u32, status: u16, headers: JsValue, body: &[u8]) -> Result<(), JsValue> {
+        let pairs = header_pairs(&headers, is_fetch_headers(&headers)).map_err(|e| js(&e).unwrap_or_else(|e| e))?;
+        self.0.handle_response(id, now as u64, attempt, status, &pairs, body);
+        Ok(())
+    }
+
+    /// `handleFailure(id, now, attempt, kind)`: `kind` is `network`, `connectTimeout` or `timeout`.
+    #[wasm_bindgen(js_name = handleFailure)]
+    pub fn handle_failure(&mut self, id: u32, now: f64, attempt: u32, kind: &str) -> Result<(), JsValue> {
+        self.0.handle_failure(id, now as u64, attempt, kind).map_err(|e| js(&e).unwrap_or_else(|e| e))
+    }
+
+    /// `handleTimeout(id, now)`.
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, id: u32, now: f64) {
+        self.0.handle_timeout(id, now as u64);
+    }
+
+    /// `abort(id)`.
+    pub fn abort(&mut self, id: u32) {
+        self.0.abort(id);
+    }
+
+    /// `pollTimeout(id)` → epoch ms, or `undefined`.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self, id: u32) -> Option<f64> {
+        self.0.poll_timeout(id).map(|t| t as f64)
+    }
+
+    /// `pollEvent(id)` → `{ type: 'retry' | 'skew', ... }` or `null`.
+    #[wasm_bindgen(js_name = pollEvent)]
+    pub fn poll_event(&mut self, id: u32) -> Result<JsValue, JsValue> {
+        js(&self.0.poll_event(id))
+    }
+
+    /// `pollResult(id)` → `{ result?, error?, attempts, clockOffsetMs }` once, or `null`.
+    #[wasm_bindgen(js_name = pollResult)]
+    pub fn poll_result(&mut self, id: u32) -> Result<JsValue, JsValue> {
+        js(&self.0.poll_result(id))
+    }
+
+    /// Server time minus host time (ms).
+    #[wasm_bindgen(getter, js_name = clockOffsetMs)]
+    pub fn clock_offset_ms(&self) -> f64 {
+        self.0.clock_offset_ms() as f64
+    }
+
+    /// Retry quota tokens left.
+    #[wasm_bindgen(getter, js_name = quotaAvailable)]
+    pub fn quota_available(&self) -> u32 {
+        self.0.quota_available()
+    }
+}
+
+impl Default for ExchangeClient {
+    fn default() -> Self {
+        ExchangeClient::new()
+    }
+}
+
+/// `new AgentMachine(config, seed)`: the agent's decisions ([`crate::agent::machine`]).
+#[wasm_bindgen(js_name = AgentMachine)]
+pub struct Agent(machines::Agent);
+
+#[wasm_bindgen(js_class = AgentMachine)]
+impl Agent {
+    /// `new AgentMachine(config, seed)`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue, seed: f64) -> Result<Agent, JsValue> {
+        machines::Agent::new(de(config), seed as u64).map(Agent).map_err(|e| js(&e).unwrap_or_else(|e| e))
+    }
+
+    /// The settings in force, the credentials path among them.
+    pub fn config(&self) -> Result<JsValue, JsValue> {
+        js(&self.0.config())
+    }
+
+    /// `admit(now, listener)` → whether the listener's rate limit lets a request through.
+    pub fn admit(&mut self, now: f64, listener: u32) -> bool {
+        self.0.admit(now as u64, listener as usize)
+    }
+
+    /// `handleRequest(now, { path, host?, token, listener? }, admitted)` → `{ answer?, wait?, tokenHash? }`.
+    #[wasm_bindgen(js_name = handleRequest)]
+    pub fn handle_request(&mut self, now: f64, request: JsValue, admitted: bool) -> Result<JsValue, JsValue> {
+        answer(self.0.handle_request(now as u64, de(request), admitted))
+    }
+
+    /// `handleExchangeEnd(now, key, end)`: how the exchange ordered for `key` ended.
+    #[wasm_bindgen(js_name = handleExchangeEnd)]
+    pub fn handle_exchange_end(&mut self, now: f64, key: &str, end: JsValue) -> Result<(), JsValue> {
+        self.0.handle_exchange_end(now as u64, key, de(end)).map_err(|e| js(&e).unwrap_or_else(|e| e))
+    }
+
+    /// `handleTimeout(now)`.
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now: f64) {
+        self.0.handle_timeout(now as u64);
+    }
+
+    /// `close()`: no exchange is ordered from now on.
+    pub fn close(&mut self) {
+        self.0.close();
+    }
+
+    /// `pollExchange()` → `{ key, token, background }` or `null`.
+    #[wasm_bindgen(js_name = pollExchange)]
+    pub fn poll_exchange(&mut self) -> Result<JsValue, JsValue> {
+        js(&self.0.poll_exchange())
+    }
+
+    /// `pollAnswer()` → `{ id, answer }` or `null`.
+    #[wasm_bindgen(js_name = pollAnswer)]
+    pub fn poll_answer(&mut self) -> Result<JsValue, JsValue> {
+        js(&self.0.poll_answer())
+    }
+
+    /// `pollTimeout()` → epoch ms, or `undefined`.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.0.poll_timeout().map(|t| t as f64)
+    }
+
+    /// `metrics(replayed)` → `[{ name, labels, value }]`, the host's replayed 200s added.
+    pub fn metrics(&self, replayed: f64) -> Result<JsValue, JsValue> {
+        js(&self.0.metrics(replayed as u64))
+    }
+
+    /// `evictions()` → entries dropped, by reason.
+    pub fn evictions(&self) -> Result<JsValue, JsValue> {
+        js(&self.0.evictions())
+    }
+
+    /// Entries cached.
+    #[wasm_bindgen(getter, js_name = cacheSize)]
+    pub fn cache_size(&self) -> u32 {
+        self.0.cache_len() as u32
+    }
+
+    /// Exchanges in flight.
+    #[wasm_bindgen(getter, js_name = flightCount)]
+    pub fn flight_count(&self) -> u32 {
+        self.0.flights_len() as u32
+    }
 }

@@ -51,11 +51,15 @@ pub const MIN_REMAINING_MS: u64 = 15_000;
 pub const JSON: &str = "application/json";
 /// `content-type` of the error answers, as Go's `http.Error` writes them.
 pub const TEXT: &str = "text/plain; charset=utf-8";
+/// The code of the 503 past [`AgentConfig::max_flights`].
+pub const BUSY_CODE: &str = "TooManyCallsInFlight";
 /// Characters of a `Host` value quoted in a 403.
 const HOST_ECHO_CHARS: usize = 256;
 
 /// The agent's settings, with its defaults (`cmd/server.go:126-150`, the parity reference §2.9).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// JavaScript's `AgentConfig` is this shape; a member left out keeps its default.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
 pub struct AgentConfig {
     /// Addresses served: the `Host` check (`-b`).
     pub hosts: Vec<String>,
@@ -75,6 +79,9 @@ pub struct AgentConfig {
     /// A request waiting on EKS Auth is answered 500 after this long, and the call goes on into
     /// the cache (SDKs give up after 1 s and retry); 0 to wait for the call, as the agent does.
     pub answer_within_ms: u64,
+    /// Exchanges in flight at most: past it a request that would start one more is answered 503
+    /// (`TooManyCallsInFlight`) at once; 0 for no limit. The agent has no such bound.
+    pub max_flights: usize,
 }
 
 impl Default for AgentConfig {
@@ -88,6 +95,7 @@ impl Default for AgentConfig {
             refresh_rate_limit: 3,
             sweep_interval_ms: 60_000,
             answer_within_ms: 900,
+            max_flights: 256,
         }
     }
 }
@@ -416,12 +424,34 @@ impl AgentMachine {
     /// A request: answered now, or parked until an exchange ends. In the agent's order: path
     /// (404), rate limit (429), `Host` (403), token (400), cache, EKS Auth.
     pub fn handle_request(&mut self, now: u64, request: &Request<'_>) -> Decision {
-        self.start(now);
         if request.path != CREDENTIALS_PATH {
             return Decision::Answer(Answer::text(404, "404 page not found"));
         }
         if !self.admit(now, request.listener) {
             return Decision::Answer(Answer::text(429, "Too Many Requests"));
+        }
+        self.handle_admitted(now, request)
+    }
+
+    /// Whether the rate limit of `listener` lets a request through at `now` (it takes a token).
+    /// A host that replays answers itself calls this for every request to the credentials path,
+    /// then [`handle_admitted`](Self::handle_admitted) for those it does not replay, so replays
+    /// and calls share the agent's one limit.
+    pub fn admit(&mut self, now: u64, listener: usize) -> bool {
+        self.start(now);
+        let index = listener.min(MAX_LISTENERS - 1);
+        if self.limiters.len() <= index {
+            self.limiters.resize(index + 1, TokenBucket::new(self.config.rate_limit, self.config.burst));
+        }
+        self.limiters.get_mut(index).is_none_or(|limiter| limiter.take(now))
+    }
+
+    /// A request [`admit`](Self::admit) let through: as [`handle_request`](Self::handle_request)
+    /// from the `Host` check on.
+    pub fn handle_admitted(&mut self, now: u64, request: &Request<'_>) -> Decision {
+        self.start(now);
+        if request.path != CREDENTIALS_PATH {
+            return Decision::Answer(Answer::text(404, "404 page not found"));
         }
         let host = request.host.unwrap_or("");
         let hosts: Vec<&str> = self.config.hosts.iter().map(String::as_str).collect();
@@ -469,6 +499,9 @@ impl AgentMachine {
         }
         let cache = if self.flights.contains_key(&key) {
             CacheUse::Join
+        } else if self.config.max_flights > 0 && self.flights.len() >= self.config.max_flights {
+            let message = format!("{} calls to EKS Auth are in flight already, the most the agent makes at once; ask again", self.config.max_flights);
+            return self.answer_now(Answer::text(503, &error_body(None, BUSY_CODE, &message, Fault::Server)));
         } else {
             self.begin(key, request.token.to_string(), validity, false);
             CacheUse::Miss
@@ -600,15 +633,6 @@ impl AgentMachine {
         if self.next_sweep.is_none() {
             self.next_sweep = Some(now.saturating_add(self.config.sweep_interval_ms));
         }
-    }
-
-    /// Whether the listener's rate limit lets a request through at `now`.
-    fn admit(&mut self, now: u64, listener: usize) -> bool {
-        let index = listener.min(MAX_LISTENERS - 1);
-        if self.limiters.len() <= index {
-            self.limiters.resize(index + 1, TokenBucket::new(self.config.rate_limit, self.config.burst));
-        }
-        self.limiters.get_mut(index).is_none_or(|limiter| limiter.take(now))
     }
 
     fn answer_now(&mut self, answer: Answer) -> Decision {
