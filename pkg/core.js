@@ -167,6 +167,10 @@ export class AgentMachine {
   /** Whether the listener's rate limit lets a request through (it takes a token). */
   admit(now, listener = 0) { return this.#machine.admit(now, listener); }
 
+  /** A request whose token has an answer naming `entry` before its `serveUntil`: 200 (replay
+   * it), 429, or 0 (ask with `handleRequest(now, request, true)`). Numbers only: the hot path. */
+  replay(now, listener, entry) { return this.#machine.replay(now, listener, entry); }
+
   /** `{ path, host?, token, listener? }` → `{ answer?, wait?, tokenHash? }`. */
   handleRequest(now, request, admitted = false) { return method(this.#machine, 'handleRequest', now, request, admitted); }
 
@@ -183,8 +187,8 @@ export class AgentMachine {
 
   pollTimeout() { return this.#machine.pollTimeout(); }
 
-  /** `[{ name, labels, value }]`: the agent's counters, `replayed` 200s added. */
-  metrics(replayed = 0) { return this.#machine.metrics(replayed); }
+  /** `[{ name, labels, value }]`: the agent's counters. */
+  metrics() { return this.#machine.metrics(); }
 
   evictions() { return this.#machine.evictions(); }
 

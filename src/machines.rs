@@ -3,7 +3,7 @@
 //! comes out. Ordinary Rust, like [`crate::boundary`]: arguments arrive as serde `Deserializer`s,
 //! answers are shapes that serialize; `wasm.rs` holds the shims.
 
-use crate::agent::machine::{AgentConfig, AgentMachine, Answer, CacheKey, CacheUse, Decision, Evictions, Request};
+use crate::agent::machine::{AgentConfig, AgentMachine, Answer, CacheKey, CacheUse, Decision, Evictions, Replay, Request};
 use crate::boundary::assume_role_input;
 use crate::error::{Error, ErrorFields, Fault, ServiceError};
 use crate::exchange::{AttemptId, ClientState, Event, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome};
@@ -295,6 +295,9 @@ pub struct AnswerShape {
     /// `hit`, `renew`, `miss` or `join`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<&'static str>,
+    /// The entry to name in a replay, with `serveUntil`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<u32>,
 }
 
 impl fmt::Debug for AnswerShape {
@@ -311,7 +314,7 @@ impl From<Answer> for AnswerShape {
             CacheUse::Miss => "miss",
             CacheUse::Join => "join",
         });
-        AnswerShape { status: a.status, content_type: a.content_type, body: a.body.to_string(), serve_until: a.serve_until_ms, cache }
+        AnswerShape { status: a.status, content_type: a.content_type, body: a.body.to_string(), serve_until: a.serve_until_ms, cache, entry: a.entry }
     }
 }
 
@@ -421,6 +424,8 @@ pub struct ConfigShape {
     pub max_flights: usize,
     /// The path SDKs call.
     pub credentials_path: &'static str,
+    /// Whether `refreshRateLimit` can renew a full cache once per `maxRetentionMs`.
+    pub renewals_keep_up: bool,
 }
 
 /// The agent machine as JavaScript holds it.
@@ -456,12 +461,22 @@ impl Agent {
             answer_within_ms: c.answer_within_ms,
             max_flights: c.max_flights,
             credentials_path: crate::agent::machine::CREDENTIALS_PATH,
+            renewals_keep_up: c.renewals_keep_up(),
         }
     }
 
     /// As [`AgentMachine::admit`].
     pub fn admit(&mut self, now: u64, listener: usize) -> bool {
         self.machine.admit(now, listener)
+    }
+
+    /// As [`AgentMachine::replay`]: 200 served, 429 limited, 0 ask with `handle_request`.
+    pub fn replay(&mut self, now: u64, listener: usize, entry: u32) -> u16 {
+        match self.machine.replay(now, listener, entry) {
+            Replay::Served => 200,
+            Replay::Limited => 429,
+            Replay::Ask => 0,
+        }
     }
 
     /// A request, through the whole check (`admitted` false) or after [`Agent::admit`].
@@ -524,14 +539,11 @@ impl Agent {
         self.machine.poll_timeout()
     }
 
-    /// The agent's counters, with `replayed` 200s the host answered itself added to
-    /// `pod_identity_http_response{code="200"}`.
-    pub fn metrics(&self, replayed: u64) -> Vec<SampleShape> {
-        let mut metrics = self.machine.metrics().clone();
-        if replayed > 0 {
-            *metrics.http_response.entry(200).or_default() += replayed;
-        }
-        metrics.samples().into_iter().map(|s| SampleShape { name: s.name, labels: s.labels.into_iter().collect(), value: s.value }).collect()
+    /// The agent's counters.
+    pub fn metrics(&self) -> Vec<SampleShape> {
+        self.machine
+            .metrics()
+            .samples().into_iter().map(|s| SampleShape { name: s.name, labels: s.labels.into_iter().collect(), value: s.value }).collect()
     }
 
     /// Entries dropped, by reason.

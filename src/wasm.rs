@@ -309,6 +309,12 @@ impl Agent {
         self.0.admit(now as u64, listener as usize)
     }
 
+    /// `replay(now, listener, entry)` → 200 (write the answer kept), 429, or 0 (ask with
+    /// `handleRequest(now, request, true)`): numbers only, for the hot path.
+    pub fn replay(&mut self, now: f64, listener: u32, entry: u32) -> u16 {
+        self.0.replay(now as u64, listener as usize, entry)
+    }
+
     /// `handleRequest(now, { path, host?, token, listener? }, admitted)` → `{ answer?, wait?, tokenHash? }`.
     #[wasm_bindgen(js_name = handleRequest)]
     pub fn handle_request(&mut self, now: f64, request: JsValue, admitted: bool) -> Result<JsValue, JsValue> {
@@ -350,9 +356,9 @@ impl Agent {
         self.0.poll_timeout().map(|t| t as f64)
     }
 
-    /// `metrics(replayed)` → `[{ name, labels, value }]`, the host's replayed 200s added.
-    pub fn metrics(&self, replayed: f64) -> Result<JsValue, JsValue> {
-        js(&self.0.metrics(replayed as u64))
+    /// `metrics()` → `[{ name, labels, value }]`.
+    pub fn metrics(&self) -> Result<JsValue, JsValue> {
+        js(&self.0.metrics())
     }
 
     /// `evictions()` → entries dropped, by reason.

@@ -1,50 +1,25 @@
 /**
- * The EKS Pod Identity Agent's credentials endpoint as a web-standard handler:
- * `(request: Request) => Promise<Response>`, so it runs in process (tests), behind node:http
- * (`server.js`) or in any host with `fetch` and Web Crypto.
+ * The EKS Pod Identity Agent's credentials endpoint, host-neutral: plain `{ method, url, headers }`
+ * in, `{ status, headers, body }` out. The Node sidecar (`server.js`), the Cloudflare Worker and
+ * the Bun, Deno and Vercel examples all serve this one handler; web hosts wrap it in
+ * `Request`/`Response` with `fetchHandler`. Node never touches the global `Request`/`Response`,
+ * which would load undici.
  *
- * It does IO and bookkeeping only: every protocol decision is the core's — which 400 a bad token
- * gets (`parseToken`, `agentErrorResponse`), the answer body (`toContainerCredentials`), the error
- * answer (`agentErrorResponse`), when cached credentials are served, renewed or dropped
- * (`credentialsFreshness`), how long to wait after a recoverable error (`errorRetryDelay`), which
- * `Host` headers are served (`hostAllowed`).
- *
- * Request path, in the agent's order but for the cache, which a token EKS Auth has answered for
- * reaches before it is parsed again:
- *   path (/v1/credentials, else 404) → rate limit (429) → Host check (403) → cache: fresh →
- *   serve | renew → serve + refresh in the background | expired/none → bound (503) → token (400)
- *   → upstream (single flight per token; wait at most `answerWithinMs`, else 500 and the call
- *   finishes into the cache).
- *
- * Work towards EKS Auth is bounded: at most `maxInflight` calls at once (a request that would
- * start one more gets 503 at once, before its token is parsed: a flood is shed cheaply; cached
- * answers are served as ever), and each call is dropped, its connection aborted, once `maxCallMs`
- * old, so that the next request for its token starts afresh. Refused requests (400 for a token
- * that does not parse, 403 for a foreign `Host`, 429, 503) are logged at most once per kind and
- * `REFUSED_LOG_MS`, with the count since the last line.
- *
- * The hot path (a cached answer) is synchronous and allocates nothing: a Map keyed by the token
- * string itself (the last 256 tokens seen) is looked up before any parsing; each entry holds its
- * answer (status, headers, body) built once, and the time until which the core's freshness
- * decision is known to be `fresh` (asked of the core when the entry is stored). Parsing the
- * token, hashing it (the cache's key: 64 characters a token rather than its kilobyte or more)
- * and asking the core again happen only on a miss, for a token not seen lately, or once an entry
- * may be due for renewal. Cache hits are logged at `debug` only, and the record is not even built when the
- * logger's `level` is above that. `handler.answer(method, path, host, token, listener, peer)` is that path for
- * hosts that write their own responses (node:http in `server.js`): it returns an `Answer`, or a
- * promise of one on a miss.
+ * Every decision is the core's agent machine (`AgentMachine`, src/agent/machine.rs): the path, the
+ * rate limit, the `Host` check, the token's checks (`exp`, `nbf`), the cache and single flight, the
+ * renewal schedule, eviction, the in-flight bound and the metric counts. This file does IO and
+ * bookkeeping only:
+ * - it runs the exchanges the machine orders (`client.assumeRoleForPodIdentity`, itself the
+ *   core's exchange machine) and hands back how each ended;
+ * - it wakes the machine at `pollTimeout` (background renewal, the answer-within budget);
+ * - it replays a 200 to the same token until the answer's `serveUntil` (the earliest of the
+ *   renewal point, the token's `exp` and the credentials' last safe moment): the hot path is a
+ *   Map lookup, the `Host` verdict (the core's, remembered per value) and one numeric call
+ *   (`replay`: the rate limit, the entry touched and counted), with no token parsed and no
+ *   answer built;
+ * - it logs one line per request, refused requests at most once per kind and `REFUSED_LOG_MS`.
  */
-import {
-  Deadline,
-  EksAuthError,
-  agentErrorResponse,
-  credentialsFreshness,
-  errorRetryDelay,
-  hostAllowed,
-  parseToken,
-  redact,
-  toContainerCredentials,
-} from 'eks-auth-wasm';
+import { AgentMachine, EksAuthError, hostAllowed, parseToken, redact } from 'eks-auth-wasm';
 
 /** The path SDKs call (`AWS_CONTAINER_CREDENTIALS_FULL_URI`). */
 export const CREDENTIALS_PATH = '/v1/credentials';
@@ -59,26 +34,23 @@ export const DEFAULTS = Object.freeze({
   answerWithinMs: 900,
   /** Calls to EKS Auth in flight at most (the agent has no such bound). */
   maxInflight: 256,
-  /** A call in flight longer than this (all its attempts) is dropped: the sidecar's client
-   * takes at most ~6 s (3 attempts of 1 s, backoff of up to 1 s then 2 s). */
-  maxCallMs: 10_000,
+  /** How often the cache is swept for renewal and dropping (the agent's janitor). */
+  sweepIntervalMs: 60_000,
 });
 
-/** Characters of the token's SHA-256 (hex) shown in logs: enough to tell tokens apart. */
-const TOKEN_HASH_LOG_CHARS = 16;
+/** Tokens whose last 200 the hot path replays (a node's pods fit; more go through the machine). */
+const RECENT_TOKENS = 256;
 /** `Host` values whose verdict is remembered (a few in practice; more only from a hostile client). */
 const HOST_VERDICTS = 64;
-/** A `Host` value longer than this is neither remembered nor echoed whole. */
+/** A `Host` value longer than this is neither remembered nor logged whole. */
 const HOST_ECHO_CHARS = 256;
-/** Tokens the hot path finds by their string, unhashed (a node's pods fit; more go through the hash). */
-const RECENT_TOKENS = 256;
 /** At most one log line per kind of refused request (429, 403, 400, 503) in this many ms. */
 const REFUSED_LOG_MS = 10_000;
-/** The code of the 503 answered when `maxInflight` calls are in flight already. */
-const BUSY_CODE = 'TooManyCallsInFlight';
+/** Listeners with a rate limiter of their own (the machine's bound). */
+const MAX_LISTENERS = 16;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
-/** The counters the handler bumps (`SidecarMetrics`). */
-const METRICS = ['httpResponse', 'cacheState', 'cacheError', 'served', 'rateLimited', 'upstreamError'];
+/** The host's own counters (`SidecarMetrics`); the agent's come from the machine. */
+const METRICS = ['served', 'rateLimited', 'upstreamError'];
 
 const noop = () => {};
 
@@ -90,93 +62,220 @@ const noop = () => {};
  */
 export function createSidecarHandler(options = {}) {
   const config = normalizeOptions(options);
-  const { client, clusterName, now, random, logger, metrics } = config;
-  /** One request limiter per listener (`bind-addr`), as the agent keeps one per server. */
-  const requestLimiters = new Map();
-  const requestLimiter = (listener) => {
-    let take = requestLimiters.get(listener);
-    if (take === undefined) {
-      take = config.rateLimit > 0 ? tokenBucket(config.rateLimit, config.burst, now) : () => true;
-      requestLimiters.set(listener, take);
-    }
-    return take();
-  };
-  const refreshLimiter = config.refreshRateLimit > 0
-    ? tokenBucket(config.refreshRateLimit, Math.max(1, Math.ceil(config.refreshRateLimit)), now)
-    : () => true;
-  const caching = config.maxCacheSize > 0 && config.maxRetention > 0;
+  const { client, clusterName, now, logger, metrics } = config;
+  const agent = new AgentMachine({
+    hosts: config.hosts,
+    maxCacheSize: config.maxCacheSize,
+    maxRetentionMs: config.maxRetention,
+    rateLimit: config.rateLimit,
+    burst: config.burst,
+    refreshRateLimit: config.refreshRateLimit,
+    sweepIntervalMs: config.sweepIntervalMs,
+    answerWithinMs: config.answerWithinMs,
+    maxFlights: config.maxInflight,
+  }, Math.floor(config.random() * 2 ** 32));
+  const limits = agent.config();
   /** Whether the logger keeps `debug` records (a plain function keeps everything). */
   const logDebug = config.logLevel === 'debug';
 
-  /**
-   * SHA-256 (hex) of the token → { key, answer, fetchedAt, expiration, freshUntil, retryAt, who,
-   * live } in LRU order (oldest first). `live` turns false once the entry leaves the cache.
-   */
-  const cache = new Map();
-  /**
-   * Token string → its cache entry, for the last `RECENT_TOKENS` tokens seen: the hot path finds
-   * an answer here without hashing. Bounded on its own, so a cached token costs its hash, not
-   * its length.
-   */
-  const recent = new Map();
-  /** The entry used last: touching it again does not reorder the cache. */
-  let newest;
-  /** Token hash → Promise<{ answer } | { error }> of the one upstream call for that token. */
-  const inflight = new Map();
-  /** `Host` header → undefined (served) or its 403 answer; the core decides, once per value. */
+  /** Token → { answer, until, entry, tokenHash }: the last 200 for it, replayed until `until`. */
+  const replays = new Map();
+  /** Listener (`host:port`) → its rate limiter's index in the machine. */
+  const listeners = new Map();
+  /** `Host` header → whether the core serves it; remembered per value. */
   const hostVerdicts = new Map();
-  /** Namespace and service-account names seen, each kept once (bounded). */
-  const names = new Map();
-  const intern = (name) => {
-    const known = names.get(name);
-    if (known !== undefined) return known;
-    if (names.size < 4096) names.set(name, name);
-    return name;
-  };
+  /** Request id → { resolve, log, started } of a request waiting on EKS Auth. */
+  const waiting = new Map();
+  /** Order key → { promise, controller } of each exchange running. */
+  const flights = new Map();
+  /** Token hash → what the exchange that just ended adds to its waiters' log lines. */
+  const ended = new Map();
   /** Kind of refused request → { at, count }: when its last line was written, refused since. */
   const refusals = new Map();
-  /** Log records of requests refused without an upstream call (token, 503): noteRefused writes them. */
-  const refused = new WeakSet();
-  /** The 503 past `maxInflight`, built at its first use. */
-  let busy;
-  /**
-   * The deadline of each upstream call in flight (`maxCallMs`), aborted by close(): many
-   * concurrent calls would otherwise pile listeners onto one shared signal.
-   */
-  const deadlines = new Set();
+  /** The 429, as the machine words it (asked once). */
+  let tooMany;
+  let timer;
+  let timerAt;
   let closed = false;
-  const closedReason = () => new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
 
   /**
-   * The answer to one request: an `Answer`, synchronously when it is at hand (other paths, rate
-   * limit, Host, a fresh cached entry), else a promise of one. Never rejects.
+   * The answer to one request: an `Answer`, synchronously when it is at hand (a replay, or any
+   * answer the machine gives at once), else a promise of one. Never rejects.
    */
   function answer(method, path, host, token, listener = '', peer = undefined) {
-    if (path !== CREDENTIALS_PATH) {
-      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, path, status: 404, ...addresses(listener, peer) });
-      return NOT_FOUND;
+    const t = now();
+    const index = listenerIndex(listener);
+    if (path === limits.credentialsPath) {
+      const replay = replays.get(token);
+      const status = replay !== undefined && t < replay.until && hostServed(host)
+        ? agent.replay(t, index, replay.entry)
+        : (agent.admit(t, index) ? 0 : 429);
+      if (status === 429) return rateLimited(t, index, listener, peer);
+      if (status === 200) {
+        metrics.served();
+        if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...addresses(listener, peer), tokenHash: replay.tokenHash, cache: 'hit', status: 200 });
+        return replay.answer;
+      }
     }
-    if (!requestLimiter(listener)) {
-      // Not `pod_identity_http_response`: the agent's limiter answers before its handler counts.
-      metrics.rateLimited();
-      noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: config.rateLimit, burst: config.burst, ...addresses(listener, peer) }));
-      return TOO_MANY_REQUESTS;
+    return decide(t, method, path, host, token, index, listener, peer);
+  }
+
+  /** The machine decides: an answer now, or a promise of one. */
+  function decide(t, method, path, host, token, index, listener, peer) {
+    if (timerAt !== undefined && t >= timerAt) wake(t);
+    const started = performance.now();
+    const log = { method, ...addresses(listener, peer) };
+    let decision;
+    try {
+      decision = agent.handleRequest(t, { path, host: host ?? null, token: token ?? '', listener: index }, path === limits.credentialsPath);
+    } catch (error) {
+      return internal(error, log);
     }
-    const denied = hostVerdict(host);
-    if (denied !== undefined) {
-      metrics.httpResponse(403);
-      noteRefused('403', () => ({ level: 'info', msg: 'credentials request', method, host: echoHost(host ?? ''), status: 403, ...addresses(listener, peer) }));
-      return denied;
+    if (decision.tokenHash !== undefined) log.tokenHash = decision.tokenHash;
+    if (decision.answer !== undefined) {
+      pump();
+      const result = ready(decision.answer, token, decision.tokenHash);
+      finishLog(log, result, decision.answer.cache, started, path, host);
+      return result;
     }
-    const entry = recent.get(token);
-    if (entry !== undefined && entry.live && now() < entry.freshUntil) {
-      if (entry !== newest) touch(entry);
-      metrics.served();
-      metrics.httpResponse(200);
-      if (logDebug) logger({ level: 'debug', msg: 'credentials request', method, ...addresses(listener, peer), ...entry.who, cache: 'hit', status: 200 });
-      return entry.answer;
+    whoOf(token, log);
+    const pending = new Promise((resolve) => {
+      waiting.set(decision.wait, { resolve, log, started, token });
+    });
+    pump();
+    return pending;
+  }
+
+  /** Runs what the machine asks: exchanges to start, answers to give, when to wake it. */
+  function pump() {
+    for (let order = agent.pollExchange(); order !== null && order !== undefined; order = agent.pollExchange()) run(order);
+    for (let parked = agent.pollAnswer(); parked !== null && parked !== undefined; parked = agent.pollAnswer()) {
+      const waiter = waiting.get(parked.id);
+      if (waiter === undefined) continue;
+      waiting.delete(parked.id);
+      const result = ready(parked.answer, waiter.token, waiter.log.tokenHash);
+      Object.assign(waiter.log, ended.get(waiter.log.tokenHash));
+      finishLog(waiter.log, result, parked.answer.cache, waiter.started);
+      waiter.resolve(result);
     }
-    return credentialsFor(method, token, listener, peer);
+    arm(agent.pollTimeout());
+  }
+
+  /** One exchange the machine ordered, through the client; its end goes back to the machine. */
+  function run(order) {
+    const controller = new AbortController();
+    const tokenHash = order.key.slice(0, 16);
+    const started = performance.now();
+    const promise = (async () => {
+      let end;
+      const who = {};
+      try {
+        const result = await client.assumeRoleForPodIdentity({ clusterName, token: order.token }, { signal: controller.signal });
+        end = { result, attempts: 1, clockOffsetMs: client.clockOffset ?? 0 };
+        // The agent's keys for what was fetched.
+        who.fetched_role_arn = result.assumedRoleUser?.arn;
+        who.fetched_role_id = result.assumedRoleUser?.assumeRoleId;
+        who['association-id'] = result.podIdentityAssociation?.associationId;
+        who.request_time_ms = Math.round(performance.now() - started);
+      } catch (error) {
+        const failure = asEksAuthError(error);
+        end = { error: fieldsOf(failure), attempts: failure.attempts ?? 0 };
+        metrics.upstreamError(failure.irrecoverable === true ? 'NonRecoverable' : 'Recoverable', failure.code ?? 'Unknown');
+        describeError(who, failure, order.token);
+      }
+      flights.delete(order.key);
+      if (order.background) {
+        logger(end.error
+          ? { level: 'warn', msg: 'background refresh failed', tokenHash, code: who.code, status: who.upstreamStatus ?? null }
+          : { level: 'info', msg: 'background refresh done', tokenHash, ...who });
+      }
+      try {
+        agent.handleExchangeEnd(now(), order.key, end);
+      } catch (error) {
+        // A result the machine could not read (a bug): its waiters get the agent's 500.
+        agent.handleExchangeEnd(now(), order.key, { error: fieldsOf(asEksAuthError(error)), attempts: 0 });
+      }
+      ended.set(tokenHash, who);
+      pump();
+      ended.delete(tokenHash);
+    })();
+    flights.set(order.key, { promise, controller });
+  }
+
+  /** The machine's answer as written: frozen, `content-length` set; a 200 kept for replay. */
+  function ready(shape, token, tokenHash) {
+    const result = shape.status === 200 ? jsonAnswer(shape.body) : textAnswer(shape.status, shape.body);
+    if (shape.status === 200 && shape.entry !== undefined && shape.serveUntil !== undefined && token) remember(token, result, shape, tokenHash);
+    return result;
+  }
+
+  function remember(token, result, { serveUntil, entry }, tokenHash) {
+    replays.delete(token);
+    replays.set(token, { answer: result, until: serveUntil, entry, tokenHash });
+    if (replays.size > RECENT_TOKENS) replays.delete(replays.keys().next().value);
+  }
+
+  /** Wakes the machine at `at` (epoch ms on the injected clock), on a timer that holds no process open. */
+  function arm(at) {
+    if (closed && waiting.size === 0) at = undefined;
+    if (at === timerAt) return;
+    clearTimeout(timer);
+    timerAt = at;
+    if (at === undefined) return;
+    timer = setTimeout(() => {
+      const due = timerAt;
+      timerAt = undefined;
+      // The timer fired: its time has come, whatever an injected clock says.
+      wake(Math.max(now(), due));
+    }, Math.max(0, at - now()));
+    timer.unref?.();
+  }
+
+  function wake(t) {
+    agent.handleTimeout(t);
+    pump();
+  }
+
+  function rateLimited(t, index, listener, peer) {
+    // The machine's own 429: its bucket is empty, so asking again takes no token.
+    tooMany ??= ready(agent.handleRequest(t, { path: limits.credentialsPath, token: '', listener: index }, false).answer);
+    metrics.rateLimited();
+    noteRefused('429', () => ({ level: 'warn', msg: 'rate limit exceeded: answering 429', rateLimit: limits.rateLimit, burst: limits.burst, ...addresses(listener, peer) }));
+    return tooMany;
+  }
+
+  function hostServed(host) {
+    const header = host ?? '';
+    let verdict = hostVerdicts.get(header);
+    if (verdict === undefined) {
+      verdict = hostAllowed(header, limits.hosts);
+      if (header.length <= HOST_ECHO_CHARS) {
+        if (hostVerdicts.size >= HOST_VERDICTS) hostVerdicts.clear();
+        hostVerdicts.set(header, verdict);
+      }
+    }
+    return verdict;
+  }
+
+  function listenerIndex(listener) {
+    let index = listeners.get(listener);
+    if (index === undefined) {
+      index = Math.min(listeners.size, MAX_LISTENERS - 1);
+      if (listeners.size < MAX_LISTENERS) listeners.set(listener, index);
+    }
+    return index;
+  }
+
+  /** Namespace, service account and pod of a token the machine accepted, for the log line. */
+  function whoOf(token, log) {
+    try {
+      const claims = parseToken(token);
+      log.namespace = claims.namespace;
+      log.serviceAccount = claims.serviceAccount;
+      if (claims.podName !== undefined) log.podName = claims.podName;
+    } catch {
+      // The machine parsed it: nothing to add.
+    }
   }
 
   /**
@@ -190,20 +289,15 @@ export function createSidecarHandler(options = {}) {
     return fields;
   }
 
-  /** The slow path: parse, hash, the cache as the core judges it, upstream. */
-  async function credentialsFor(method, token, listener, peer) {
-    const started = performance.now();
-    const log = { method, ...addresses(listener, peer) };
-    let result;
-    try {
-      result = await lookup(token, log);
-    } catch (error) {
-      // A bug, not an answer from EKS Auth: still answer as the agent would (500).
-      log.code = error?.code ?? error?.name ?? 'Error';
-      result = errorAnswer(asEksAuthError(error, 'InternalError'));
-    }
+  function finishLog(log, result, cache, started, path, host) {
     const { status } = result;
-    metrics.httpResponse(status);
+    if (status === 404) {
+      if (logDebug) logger({ level: 'debug', msg: 'credentials request', ...log, path, status });
+      return;
+    }
+    if (status === 200 && (cache === 'hit' || cache === 'renew')) metrics.served();
+    if (cache !== undefined) log.cache = cache;
+    if (status === 403) log.host = echoHost(host ?? '');
     const record = () => ({
       level: status >= 500 ? 'warn' : 'info',
       msg: 'credentials request',
@@ -211,261 +305,16 @@ export function createSidecarHandler(options = {}) {
       status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
     });
-    if (refused.has(log)) {
-      noteRefused(`${status}\n${log.code}`, record);
+    if (status === 400 || status === 403 || status === 503) {
+      noteRefused(`${status}`, record);
     } else {
       logger(record());
     }
-    return result;
   }
 
-  async function lookup(token, log) {
-    const key = await sha256Hex(token);
-    const entry = cache.get(key);
-    if (entry !== undefined) {
-      // Stored after its token parsed and EKS Auth answered: no need to parse it again.
-      Object.assign(log, entry.who);
-      const { state } = freshnessOf(entry);
-      if (state !== 'expired') {
-        touch(entry);
-        remember(token, entry);
-        metrics.served();
-        log.cache = state === 'fresh' ? 'hit' : 'renew';
-        if (state === 'renew') maybeRefresh(token, entry);
-        return entry.answer;
-      }
-      evict(key, 'expired');
-    }
-
-    const joining = inflight.has(key);
-    log.cache = joining ? 'join' : 'miss';
-    if (!joining && full()) {
-      metrics.cacheState('miss');
-      // Before parsing the token (most of a refusal's cost, for a large one): a flood past the
-      // bound is shed as cheaply as it can be; its retry meets the token's 400 if it has one.
-      log.tokenHash = key.slice(0, TOKEN_HASH_LOG_CHARS);
-      log.code = BUSY_CODE;
-      refused.add(log);
-      return busyAnswer();
-    }
-    let claims;
-    try {
-      claims = parseToken(token);
-    } catch (error) {
-      log.code = error.code;
-      refused.add(log);
-      return tokenAnswer(token, error);
-    }
-    metrics.cacheState('miss');
-    // Pods of one service account share its names: one copy each, not one per cached token.
-    const who = { tokenHash: key.slice(0, TOKEN_HASH_LOG_CHARS), namespace: intern(claims.namespace), serviceAccount: intern(claims.serviceAccount) };
-    if (claims.podName !== undefined) who.podName = claims.podName;
-    Object.assign(log, who);
-    const outcome = await withinAnswerTime(upstream(key, token, who));
-    if (outcome === TIMED_OUT) {
-      log.code = 'TimeoutError';
-      return errorAnswer(new EksAuthError(
-        `no answer from EKS Auth within ${config.answerWithinMs} ms; the call goes on and its credentials will be cached for the next request`,
-        { code: 'TimeoutError', retryable: true, fault: 'server' },
-      ));
-    }
-    if (outcome.error) {
-      describeError(log, outcome.error, token);
-      return errorAnswer(outcome.error);
-    }
-    // What was fetched, under the agent's keys (`fetched_role_arn`, `association-id`, ...).
-    Object.assign(log, who, { request_time_ms: outcome.requestTimeMs });
-    return outcome.answer;
-  }
-
-  /**
-   * The single upstream call for a token: joins the one in flight, or starts it. Resolves (never
-   * rejects) to `{ answer }` or `{ error }`, after the cache is updated.
-   */
-  function upstream(key, token, who) {
-    const running = inflight.get(key);
-    if (running) return running;
-    // Past `maxCallMs` the call is dropped whatever the client does, and its signal aborts the
-    // connection: the next request for this token starts afresh.
-    const deadline = new Deadline().arm(config.maxCallMs, () => new EksAuthError(
-      `no answer from EKS Auth within ${config.maxCallMs} ms: the call was dropped`,
-      { code: 'TimeoutError', retryable: true, fault: 'server' },
-    ));
-    if (closed) deadline.abort(closedReason());
-    deadlines.add(deadline);
-    const call = (async () => {
-      const fetchedAt = now();
-      const started = performance.now();
-      let result;
-      try {
-        result = await deadline.race(client.assumeRoleForPodIdentity({ clusterName, token }, { signal: deadline.signal }));
-        // The agent's keys for what was fetched; kept with the entry, so later lines name them too.
-        who.fetched_role_arn = result.assumedRoleUser?.arn;
-        who.fetched_role_id = result.assumedRoleUser?.assumeRoleId;
-        who['association-id'] = result.podIdentityAssociation?.associationId;
-      } catch (error) {
-        return failed(key, asEksAuthError(error, 'NetworkError'), who);
-      } finally {
-        deadline.clear();
-        deadlines.delete(deadline);
-      }
-      try {
-        // Expiration is in the service's time; the client knows how far the host clock is off.
-        const expiration = result.credentials.expiration * 1000 - (client.clockOffset ?? 0);
-        const entry = newEntry(key, JSON.stringify(toContainerCredentials(result)), fetchedAt, expiration, who);
-        if (caching && !closed) {
-          store(entry);
-          remember(token, entry);
-        }
-        return { answer: entry.answer, requestTimeMs: Math.round(performance.now() - started) };
-      } catch (error) {
-        return failed(key, asEksAuthError(error, 'InternalError'), who);
-      }
-    })().finally(() => {
-      if (inflight.get(key) === call) inflight.delete(key);
-    });
-    inflight.set(key, call);
-    return call;
-  }
-
-  /**
-   * A cache entry for a body fetched at `fetchedAt`, with `freshUntil`: the core's decision is
-   * `fresh` for every moment before it. The core renews at `renewAt` and expires credentials a
-   * fixed margin before `expiration`, so when they are not expired at `renewAt` they are fresh
-   * all the way to it; otherwise (very short-lived credentials) there is no such span and every
-   * request asks the core.
-   * @throws {EksAuthError} `ExpiredCredentials` when the core would not serve them now
-   */
-  function newEntry(key, body, fetchedAt, expiration, who) {
-    const params = { now: now(), fetchedAt, expiration, maxRetention: config.maxRetention };
-    const { state, renewAt } = credentialsFreshness(params);
-    if (state === 'expired') {
-      // Never served nor cached with 15 s or less left (the core decides what that means).
-      throw new EksAuthError(
-        `fetched credentials are expired or will expire within the next ${((expiration - params.now) / 1000).toFixed(2)} seconds`,
-        { code: 'ExpiredCredentials', retryable: true, fault: 'server' },
-      );
-    }
-    params.now = renewAt;
-    const freshUntil = credentialsFreshness(params).state === 'expired' ? -Infinity : renewAt;
-    return { key, answer: jsonAnswer(body), fetchedAt, expiration, freshUntil, retryAt: 0, who, live: true };
-  }
-
-  /** Bookkeeping after a failed upstream call; the error goes back to the waiting requests. */
-  function failed(key, error, who) {
-    if (closed) return { error };
-    const irrecoverable = error.irrecoverable === true;
-    metrics.upstreamError(irrecoverable ? 'NonRecoverable' : 'Recoverable', error.code ?? 'Unknown');
-    const entry = cache.get(key);
-    if (entry) {
-      if (irrecoverable) {
-        evict(key, 'irrecoverable');
-        logger({ level: 'info', msg: 'credentials evicted: irrecoverable error', ...who, code: error.code });
-      } else if (freshnessOf(entry).state !== 'expired') {
-        // Keep what still works; try upstream again only after the agent's delay.
-        entry.retryAt = now() + errorRetryDelay(random());
-        logger({ level: 'info', msg: 'keeping cached credentials after a recoverable error', ...who, code: error.code, retryInMs: Math.round(entry.retryAt - now()) });
-      } else {
-        evict(key, 'expired');
-      }
-    }
-    return { error };
-  }
-
-  /** In state `renew`: refresh in the background, unless an error asked to wait or the refresh rate is spent. */
-  function maybeRefresh(token, entry) {
-    const { key, who } = entry;
-    if (closed || inflight.has(key) || now() < entry.retryAt) return;
-    if (full()) {
-      logger({ level: 'debug', msg: 'background refresh postponed: calls in flight at their bound', ...who });
-      return;
-    }
-    if (!refreshLimiter()) {
-      logger({ level: 'debug', msg: 'background refresh postponed: refresh rate limit', ...who });
-      return;
-    }
-    logger({ level: 'debug', msg: 'background refresh', ...who });
-    upstream(key, token, who).then((outcome) => {
-      // The agent's meanings: `hit` is a background renewal that succeeded; `cache_errors` counts
-      // the renewals that failed, by EKS Auth's error code (`Unknown` when it did not answer).
-      if (closed) return;
-      if (outcome.answer !== undefined) {
-        metrics.cacheState('hit');
-      } else {
-        const { error } = outcome;
-        metrics.cacheError(error.irrecoverable === true ? 'NonRecoverable' : 'Recoverable', error.status !== undefined && error.code ? error.code : 'Unknown');
-      }
-      logger(outcome.error
-        ? { level: 'warn', msg: 'background refresh failed', ...who, code: outcome.error.code, status: outcome.error.status ?? null }
-        : { level: 'info', msg: 'background refresh done', ...who, request_time_ms: outcome.requestTimeMs });
-    });
-  }
-
-  function freshnessOf(entry) {
-    return credentialsFreshness({
-      now: now(), fetchedAt: entry.fetchedAt, expiration: entry.expiration, maxRetention: config.maxRetention,
-    });
-  }
-
-  /** Most recently used now. */
-  function touch(entry) {
-    cache.delete(entry.key);
-    cache.set(entry.key, entry);
-    newest = entry;
-  }
-
-  /** The hot path finds `entry` by `token` from now on. */
-  function remember(token, entry) {
-    if (recent.get(token) === entry) return;
-    recent.delete(token);
-    recent.set(token, entry);
-    if (recent.size > RECENT_TOKENS) recent.delete(recent.keys().next().value);
-  }
-
-  function store(entry) {
-    const previous = cache.get(entry.key);
-    if (previous !== undefined) previous.live = false;
-    touch(entry);
-    while (cache.size > config.maxCacheSize) evict(cache.keys().next().value, 'capacity');
-  }
-
-  function evict(key, reason) {
-    const entry = cache.get(key);
-    if (entry === undefined) return;
-    cache.delete(key);
-    entry.live = false;
-    if (entry === newest) newest = undefined;
-    metrics.cacheState('evicted');
-    logger({ level: 'debug', msg: 'credentials evicted', tokenHash: entry.who.tokenHash, reason });
-  }
-
-  /** undefined when the core serves `host`, else the 403 answer; remembered per value. */
-  function hostVerdict(host) {
-    const header = host ?? '';
-    const known = hostVerdicts.get(header);
-    if (known !== undefined || hostVerdicts.has(header)) return known;
-    // The agent's text, naming the addresses this sidecar serves where the agent names its two.
-    const verdict = hostAllowed(header, config.hosts)
-      ? undefined
-      : textAnswer(403, `Access Denied. Called agent through invalid address, please use either [${config.hosts.map(bareHost).join(' ')}] address not ${echoHost(targetHost(header))}`);
-    if (header.length <= HOST_ECHO_CHARS) {
-      if (hostVerdicts.size >= HOST_VERDICTS) hostVerdicts.clear();
-      hostVerdicts.set(header, verdict);
-    }
-    return verdict;
-  }
-
-  /** Whether `maxInflight` calls are in flight already. */
-  function full() {
-    return config.maxInflight > 0 && inflight.size >= config.maxInflight;
-  }
-
-  function busyAnswer() {
-    busy ??= errorAnswer(new EksAuthError(
-      `${config.maxInflight} calls to EKS Auth are in flight already, the most the sidecar makes at once; ask again`,
-      { code: BUSY_CODE, status: 503, retryable: true, fault: 'server' },
-    ));
-    return busy;
+  function internal(error, log) {
+    logger({ level: 'error', msg: 'credentials request', ...log, code: error?.code ?? error?.name ?? 'Error', status: 500 });
+    return textAnswer(500, `[]: (InternalError): ${String(error?.code ?? 'internal error')}, fault: server\n`);
   }
 
   /**
@@ -489,63 +338,65 @@ export function createSidecarHandler(options = {}) {
     seen.count = 0;
   }
 
-  /** Races an upstream call against the SDKs' patience; the call itself keeps running. */
-  function withinAnswerTime(promise) {
-    if (!(config.answerWithinMs > 0) || !Number.isFinite(config.answerWithinMs)) return promise;
-    let timer;
-    const deadline = new Promise((resolve) => {
-      timer = setTimeout(resolve, config.answerWithinMs, TIMED_OUT);
-    });
-    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-  }
-
-  function describeError(log, error, token) {
-    log.code = error.code;
-    if (error.status !== undefined) log.upstreamStatus = error.status;
-    if (error.requestId) log.requestId = error.requestId;
-    if (error.attempts !== undefined) log.attempts = error.attempts;
-    log.error = redact(String(error.message ?? ''), [token]);
-  }
-
-  /** The web-standard handler. */
-  const handler = async (request) => {
-    const path = pathOf(request.url);
-    const host = request.headers.get('host') ?? hostOf(request.url);
-    const result = await answer(request.method, path, host, request.headers.get('authorization') ?? '');
-    return new Response(result.body, { status: result.status, headers: result.headers });
+  /** `{ method, url, headers }` → `{ status, headers, body }`; `headers` a plain object (lower-case
+   * names) or anything with `get(name)`. */
+  const handler = (request, { listener = '', peer } = {}) => {
+    const header = (name) => (typeof request.headers?.get === 'function' ? request.headers.get(name) : request.headers?.[name]) ?? undefined;
+    return answer(request.method ?? 'GET', pathOf(request.url ?? ''), header('host') ?? hostOf(request.url), header('authorization') ?? '', listener, peer);
   };
 
   Object.defineProperties(handler, {
     /**
-     * `(method, path, host, token) => Answer | Promise<Answer>` for hosts that write responses
-     * themselves; `path` without the query, `host` the `Host` header, `token` the `Authorization`
-     * header ('' when absent). The answer is shared: never modify it.
+     * `(method, path, host, token, listener?, peer?) => Answer | Promise<Answer>` for hosts that
+     * read requests themselves (node:http in `server.js`); `path` without the query. The answer
+     * is shared: never modify it.
      */
     answer: { value: answer },
-    /** Resolves once no upstream call is in flight (background refreshes included). */
+    /** The agent's counters (`[{ name, labels, value }]`), replays included. */
+    agentMetrics: { value: () => agent.metrics() },
+    /** Entries dropped since start, by reason. */
+    evictions: { value: () => agent.evictions() },
+    /** Wakes the machine now: what a timer would do (tests on an injected clock). */
+    tick: { value: () => wake(now()) },
+    /** Resolves once no exchange is running (background renewals included). */
     idle: {
       value: async () => {
-        while (inflight.size > 0) await Promise.allSettled([...inflight.values()]);
+        while (flights.size > 0) await Promise.allSettled([...flights.values()].map((f) => f.promise));
       },
     },
-    /** Aborts upstream calls in flight and stops background refreshes. */
+    /** No exchange is ordered from now on; those running are aborted, waiting requests answered. */
     close: {
       value: async () => {
         closed = true;
-        const reason = closedReason();
-        for (const deadline of deadlines) deadline.abort(reason);
+        agent.close();
+        const reason = new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
+        for (const flight of flights.values()) flight.controller.abort(reason);
+        pump();
         await handler.idle();
+        clearTimeout(timer);
+        timerAt = undefined;
       },
     },
+    /** The settings in force, as the machine holds them. */
+    limits: { value: limits },
     /** Number of cached credentials. */
-    cacheSize: { get: () => cache.size },
-    /** Number of upstream calls in flight. */
-    inflightCount: { get: () => inflight.size },
+    cacheSize: { get: () => agent.cacheSize },
+    /** Number of exchanges running. */
+    inflightCount: { get: () => flights.size },
   });
   return handler;
 }
 
-const TIMED_OUT = Symbol('timed out');
+/**
+ * A web-standard `(Request) => Promise<Response>` over `handler`, for hosts with fetch's types. At
+ * the edge a CDN may sit between the handler and the SDK: credentials are marked never to be kept.
+ */
+export function fetchHandler(handler) {
+  return async (request) => {
+    const result = await handler({ method: request.method, url: request.url, headers: request.headers });
+    return new Response(result.body, { status: result.status, headers: { ...result.headers, 'cache-control': 'no-store' } });
+  };
+}
 
 const encoder = new TextEncoder();
 /** UTF-8 length of `text`. */
@@ -555,10 +406,8 @@ const byteLength = typeof Buffer === 'function' ? (text) => Buffer.byteLength(te
 const jsonHeaders = new Map();
 
 /**
- * An answer, ready to write: `{ status, headers, body }` (`headers` a plain object with
- * `content-length`, `body` the text). Frozen: shared between requests. A cached body stays a
- * string: one byte a character on the V8 heap, where a Buffer would add a backing store and its
- * bookkeeping outside it, or pin a shared 8 KiB pool slab.
+ * A 200, ready to write: `{ status, headers, body }` (`headers` a plain object with
+ * `content-length`, as the agent's). Frozen: shared between requests.
  */
 function jsonAnswer(body) {
   const length = byteLength(body);
@@ -570,9 +419,8 @@ function jsonAnswer(body) {
   return Object.freeze({ status: 200, headers, body });
 }
 
-/** Errors answered as Go's `http.Error` does: plain text, a trailing newline, no sniffing. */
-function textAnswer(status, text) {
-  const body = `${text}\n`;
+/** Errors answered as Go's `http.Error` does: plain text (the machine adds the newline), no sniffing. */
+function textAnswer(status, body) {
   return Object.freeze({
     status,
     headers: Object.freeze({
@@ -584,38 +432,28 @@ function textAnswer(status, text) {
   });
 }
 
-const NOT_FOUND = textAnswer(404, '404 page not found');
-const TOO_MANY_REQUESTS = textAnswer(429, 'Too Many Requests');
-const EMPTY_TOKEN = textAnswer(400, 'Service account token cannot be empty');
-
-function errorAnswer(error) {
-  // Credentials too close to expiry: the agent's own 500, its error text alone.
-  if (error.code === 'ExpiredCredentials') return textAnswer(500, error.message);
-  const { status, body } = agentErrorResponse(error);
-  return textAnswer(status, body);
-}
-
-/** A token that does not parse: the agent's 400 texts, then the core's reason. */
-function tokenAnswer(token, error) {
-  if (token === '') return EMPTY_TOKEN;
-  return textAnswer(400, `Service account token cannot be parsed: ${String(error.message).replace(/^invalid token: /, '')}`);
-}
-
-/** The `Host` as the agent echoes it: without its port, an IPv6 address without brackets. */
-function targetHost(header) {
-  const withPort = /^(\[[^\]]*\]|[^:]*):[^:]*$/.exec(header);
-  const host = withPort ? withPort[1] : header;
-  return host.length > 1 && host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+/** An error's fields as the machine reads them back. */
+function fieldsOf(error) {
+  const { code, message, status, requestId, field, retryable, irrecoverable, fault } = error;
+  return { code, message, status, requestId, field, retryable, irrecoverable, fault };
 }
 
 const urlHost = (address) => (address.includes(':') ? `[${address}]` : address);
 
-function asEksAuthError(error, code) {
+function asEksAuthError(error) {
   if (error instanceof EksAuthError) return error;
-  return new EksAuthError(String(error?.message ?? error), { code, retryable: true, fault: 'server', cause: error });
+  return new EksAuthError(String(error?.message ?? error), { code: 'InternalError', retryable: true, fault: 'server', cause: error });
 }
 
-/** A hostile `Host` can be long: logs and answers quote its start. */
+function describeError(log, error, token) {
+  log.code = error.code;
+  if (error.status !== undefined) log.upstreamStatus = error.status;
+  if (error.requestId) log.requestId = error.requestId;
+  if (error.attempts !== undefined) log.attempts = error.attempts;
+  log.error = redact(String(error.message ?? ''), [token]);
+}
+
+/** A hostile `Host` can be long: logs quote its start. */
 function echoHost(host) {
   return host.length <= HOST_ECHO_CHARS ? host : `${host.slice(0, HOST_ECHO_CHARS)}…`;
 }
@@ -638,35 +476,6 @@ function hostOf(url) {
   }
 }
 
-/** node:crypto where the host has it (Node 20.16+, Bun, Deno): hashing on the calling thread. */
-const nodeCrypto = globalThis.process?.getBuiltinModule?.('node:crypto');
-
-/** SHA-256 of `text` in hex: synchronous with node:crypto, else a promise from Web Crypto. */
-function sha256Hex(text) {
-  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(text, 'utf8').digest('hex');
-  return crypto.subtle.digest('SHA-256', encoder.encode(text))
-    .then((digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join(''));
-}
-
-/**
- * A token bucket of `rate` per second holding at most `burst` (as Go's `rate.Limiter`), on the
- * injected clock. Returns `take()`: true when a request may go ahead.
- */
-function tokenBucket(rate, burst, now) {
-  let tokens = burst;
-  let last = now();
-  return () => {
-    const t = now();
-    tokens = Math.min(burst, tokens + (Math.max(0, t - last) * rate) / 1000);
-    last = t;
-    if (tokens >= 1) {
-      tokens -= 1;
-      return true;
-    }
-    return false;
-  };
-}
-
 /** `[::1]`, `::1` → `::1`; lower case. */
 export function bareHost(host) {
   const lower = String(host).trim().toLowerCase();
@@ -679,7 +488,7 @@ function normalizeOptions(options) {
     client, clusterName, hosts = DEFAULTS.hosts, maxCacheSize = DEFAULTS.maxCacheSize, rateLimit = DEFAULTS.rateLimit,
     refreshRateLimit = DEFAULTS.refreshRateLimit, maxRetention = DEFAULTS.maxRetention, now = Date.now,
     random = Math.random, logger = noop, metrics = {}, answerWithinMs = DEFAULTS.answerWithinMs,
-    maxInflight = DEFAULTS.maxInflight, maxCallMs = DEFAULTS.maxCallMs,
+    maxInflight = DEFAULTS.maxInflight, sweepIntervalMs = DEFAULTS.sweepIntervalMs,
   } = options;
   if (typeof client?.assumeRoleForPodIdentity !== 'function') throw invalid('client', 'must be an EksAuthClient');
   if (typeof clusterName !== 'string' || clusterName === '') throw invalid('clusterName', 'is required');
@@ -687,20 +496,21 @@ function normalizeOptions(options) {
   if (!Array.isArray(list) || list.length === 0 || list.some((h) => typeof h !== 'string' || h === '')) {
     throw invalid('hosts', 'must be a non-empty list of addresses');
   }
-  const count = (field, value) => {
-    if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw invalid(field, 'must be a number of 0 or more');
+  const whole = (field, value, min = 0) => {
+    if (!Number.isInteger(value) || value < min) throw invalid(field, `must be an integer of ${min} or more`);
     return value;
   };
-  count('maxCacheSize', maxCacheSize);
-  count('rateLimit', rateLimit);
-  count('refreshRateLimit', refreshRateLimit);
-  count('maxRetention', maxRetention);
-  if (typeof answerWithinMs !== 'number' || !(answerWithinMs >= 0)) throw invalid('answerWithinMs', 'must be a number of 0 or more (0: no limit)');
-  if (!Number.isInteger(maxInflight) || maxInflight < 0) throw invalid('maxInflight', 'must be an integer of 0 or more (0: no limit)');
-  if (typeof maxCallMs !== 'number' || !(maxCallMs > 0)) throw invalid('maxCallMs', 'must be a number above 0');
+  /** A duration in ms: any number of 0 or more, whole ms to the machine. */
+  const duration = (field, value, min = 0) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min) throw invalid(field, `must be a number of ${min} or more (ms)`);
+    return Math.floor(value);
+  };
+  whole('maxCacheSize', maxCacheSize);
+  whole('rateLimit', rateLimit);
+  whole('refreshRateLimit', refreshRateLimit);
+  whole('maxInflight', maxInflight);
   // The agent's burst: half the rate (Go `rate.NewLimiter(r, r/2)`), at least 1.
-  const burst = options.burst ?? Math.max(1, Math.floor(rateLimit / 2));
-  if (typeof burst !== 'number' || !(burst >= 1)) throw invalid('burst', 'must be a number of 1 or more');
+  const burst = whole('burst', options.burst ?? Math.max(1, Math.floor(rateLimit / 2)), 1);
   for (const [field, fn] of Object.entries({ now, random, logger })) {
     if (typeof fn !== 'function') throw invalid(field, 'must be a function');
   }
@@ -709,15 +519,15 @@ function normalizeOptions(options) {
   return {
     client,
     clusterName,
-    hosts: [...list],
+    hosts: list.map(bareHost),
     maxCacheSize,
     rateLimit,
     burst,
     refreshRateLimit,
-    maxRetention,
-    answerWithinMs,
+    maxRetention: duration('maxRetention', maxRetention),
+    answerWithinMs: duration('answerWithinMs', answerWithinMs),
     maxInflight,
-    maxCallMs,
+    sweepIntervalMs: duration('sweepIntervalMs', sweepIntervalMs, 1),
     now,
     random,
     logLevel,

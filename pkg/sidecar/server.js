@@ -49,10 +49,11 @@ const PROBE_TIMEOUT_MS = 2_000;
 const UNAVAILABLE_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 
 /**
- * The handler's `metrics` on `registry` (a private one by default), as counters read only when
- * `/metrics` is scraped (requests count into plain numbers).
+ * The sidecar's metrics on `registry` (a private one by default), read only when `/metrics` is
+ * scraped.
  *
- * The agent's, with its names, labels and meanings:
+ * The agent's, with its names, labels and meanings, counted by the core's agent machine
+ * (src/agent/metrics.rs) and read from the handler (`observe(handler)`):
  * - `pod_identity_http_response{code}`: the handler's answers (not the rate limit's 429, which
  *   the agent's middleware answers, nor 404 for other paths);
  * - `pod_identity_cache_state{state}`: `hit` a background renewal that succeeded, `miss` a
@@ -73,34 +74,38 @@ const UNAVAILABLE_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT']);
 export function createSidecarMetrics({ registry, processMetrics = registry === undefined } = {}) {
   registry ??= new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry });
-  const counter = (config, counts, labels) => new Counter({
+  let source = () => [];
+  const counter = (config, collect) => new Counter({
     ...config,
     registers: [registry],
     collect() {
       this.reset();
-      for (const [key, n] of counts) this.inc(labels(key), n);
+      collect(this);
     },
   });
-  const byCode = (code) => ({ code: String(code) });
-  const byState = (state) => ({ state });
+  /** The machine's samples of `name`; as a Go CounterVec, a label set shows once counted. */
+  const agentCounter = (name, help, labelNames) => counter({ name, help, labelNames }, (c) => {
+    for (const sample of source()) {
+      if (sample.name !== name || sample.value === 0) continue;
+      c.inc(Object.fromEntries(labelNames.map((label) => [label, sample.labels[label]])), sample.value);
+    }
+  });
+  const own = (config, counts, labels) => counter(config, (c) => {
+    for (const [key, n] of counts) c.inc(labels(key), n);
+  });
   const byTypeAndCode = (key) => {
     const [type, code] = key.split('\n');
     return { type, code };
   };
-  const responses = new Map();
-  const states = new Map();
-  const errors = new Map();
   const upstreamErrors = new Map();
   const served = new Map([['', 0]]);
   const rateLimited = new Map([['', 0]]);
-  counter({ name: 'pod_identity_http_response', help: 'Pod Identity http response code', labelNames: ['code'] }, responses, byCode);
-  counter({ name: 'pod_identity_cache_state', help: 'The state of credential in cache', labelNames: ['state'] }, states, byState);
-  counter({
-    name: 'pod_identity_cache_errors', help: 'Removing credentials from cache, got non recoverable error', labelNames: ['type', 'code'],
-  }, errors, byTypeAndCode);
-  counter({ name: 'eks_auth_sidecar_cache_served_total', help: 'Answers served from the cache' }, served, () => ({}));
-  counter({ name: 'eks_auth_sidecar_rate_limited_total', help: 'Requests answered 429 by the rate limit' }, rateLimited, () => ({}));
-  counter({
+  agentCounter('pod_identity_http_response', 'Pod Identity http response code', ['code']);
+  agentCounter('pod_identity_cache_state', 'The state of credential in cache', ['state']);
+  agentCounter('pod_identity_cache_errors', 'Removing credentials from cache, got non recoverable error', ['type', 'code']);
+  own({ name: 'eks_auth_sidecar_cache_served_total', help: 'Answers served from the cache' }, served, () => ({}));
+  own({ name: 'eks_auth_sidecar_rate_limited_total', help: 'Requests answered 429 by the rate limit' }, rateLimited, () => ({}));
+  own({
     name: 'eks_auth_sidecar_upstream_errors_total',
     help: 'Failed calls to EKS Auth, by whether cached credentials were kept (Recoverable) or dropped (NonRecoverable)',
     labelNames: ['type', 'code'],
@@ -113,9 +118,8 @@ export function createSidecarMetrics({ registry, processMetrics = registry === u
   };
   return {
     registry,
-    httpResponse: (code) => bump(responses, code),
-    cacheState: (state) => bump(states, state),
-    cacheError: (type, code) => bumpError(errors, type, code),
+    /** Reads the agent's counters from `handler` from now on. */
+    observe: (handler) => { source = () => handler.agentMetrics(); },
     served: () => bump(served, ''),
     rateLimited: () => bump(rateLimited, ''),
     upstreamError: (type, code) => bumpError(upstreamErrors, type, code),
@@ -159,6 +163,16 @@ export async function startSidecar(options = {}) {
   }
   const metrics = createSidecarMetrics({ registry: options.registry, processMetrics: options.processMetrics });
   const handler = createSidecarHandler({ ...options, client, hosts, logger, metrics });
+  metrics.observe(handler);
+  const { renewalsKeepUp, maxCacheSize, refreshRateLimit, maxRetentionMs } = handler.limits;
+  if (!renewalsKeepUp) {
+    // The core's check: a full cache needs more renewals per retention than the rate allows.
+    logger({
+      level: 'warn',
+      msg: 'background renewals cannot keep a full cache renewed: raise --max-service-qps or --max-credential-retention-before-renewal, or lower --max-cache-size',
+      maxCacheSize, refreshRateLimit, maxRetentionMs,
+    });
+  }
 
   const limits = clientLimits(options);
   const clientErrorLog = throttledLog(logger, CLIENT_ERROR_LOG_MS);

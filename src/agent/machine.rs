@@ -84,6 +84,18 @@ pub struct AgentConfig {
     pub max_flights: usize,
 }
 
+impl AgentConfig {
+    /// Whether the refresh rate limit can renew a full cache within one retention period (every
+    /// entry renewed at least once per `max_retention_ms`). When it cannot, renewals queue behind
+    /// the limit, and in an outage some entries reach their end unrenewed.
+    pub fn renewals_keep_up(&self) -> bool {
+        if self.refresh_rate_limit == 0 || self.max_cache_size == 0 || self.max_retention_ms == 0 {
+            return true;
+        }
+        (self.max_cache_size as u128) * 1000 <= u128::from(self.refresh_rate_limit) * u128::from(self.max_retention_ms)
+    }
+}
+
 impl Default for AgentConfig {
     fn default() -> Self {
         AgentConfig {
@@ -178,6 +190,8 @@ pub struct Answer {
     pub serve_until_ms: Option<u64>,
     /// The cache's part, where it had one.
     pub cache: Option<CacheUse>,
+    /// The cache entry a replay names ([`AgentMachine::replay`]), with `serve_until_ms`.
+    pub entry: Option<u32>,
 }
 
 impl fmt::Debug for Answer {
@@ -189,15 +203,26 @@ impl fmt::Debug for Answer {
         } else {
             d.field("body", &self.body);
         }
-        d.field("serve_until_ms", &self.serve_until_ms).field("cache", &self.cache).finish()
+        d.field("serve_until_ms", &self.serve_until_ms).field("cache", &self.cache).field("entry", &self.entry).finish()
     }
 }
 
 impl Answer {
     /// An error answer as Go's `http.Error` writes it: the text and a newline.
     fn text(status: u16, text: &str) -> Self {
-        Answer { status, content_type: TEXT, body: [text, "\n"].concat().into(), serve_until_ms: None, cache: None }
+        Answer { status, content_type: TEXT, body: [text, "\n"].concat().into(), serve_until_ms: None, cache: None, entry: None }
     }
+}
+
+/// What [`AgentMachine::replay`] decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replay {
+    /// Write the answer kept: counted, and the entry touched.
+    Served,
+    /// The rate limit refused it: answer 429.
+    Limited,
+    /// Not replayable any more: go on with [`AgentMachine::handle_admitted`].
+    Ask,
 }
 
 /// What to do with a request.
@@ -253,6 +278,8 @@ enum DropReason {
 }
 
 struct Entry {
+    /// Names the entry in replays.
+    id: u32,
     token: String,
     validity: Validity,
     body: Arc<str>,
@@ -323,6 +350,9 @@ pub struct AgentMachine {
     config: AgentConfig,
     caching: bool,
     entries: BTreeMap<CacheKey, Entry>,
+    /// Entry id → key, for replays.
+    by_id: BTreeMap<u32, CacheKey>,
+    next_id: u32,
     lru: BTreeMap<u64, CacheKey>,
     seq: u64,
     flights: BTreeMap<CacheKey, Flight>,
@@ -372,6 +402,8 @@ impl AgentMachine {
             caching: config.max_cache_size > 0 && config.max_retention_ms > 0,
             config,
             entries: BTreeMap::new(),
+            by_id: BTreeMap::new(),
+            next_id: 0,
             lru: BTreeMap::new(),
             seq: 0,
             flights: BTreeMap::new(),
@@ -456,7 +488,7 @@ impl AgentMachine {
         let host = request.host.unwrap_or("");
         let hosts: Vec<&str> = self.config.hosts.iter().map(String::as_str).collect();
         if !host_allowed(host, &hosts) {
-            let shown: String = host.chars().take(HOST_ECHO_CHARS).collect();
+            let shown: String = target_host(host).chars().take(HOST_ECHO_CHARS).collect();
             let text = format!("Access Denied. Called agent through invalid address, please use either [{}] address not {shown}", hosts.join(" "));
             return self.answer_now(Answer::text(403, &text));
         }
@@ -484,6 +516,7 @@ impl AgentMachine {
                     body: entry.body.clone(),
                     serve_until_ms: entry.serve_until(now),
                     cache: Some(if renewing { CacheUse::Renew } else { CacheUse::Hit }),
+                    entry: Some(entry.id),
                 };
                 self.touch(&key, now);
                 if renewing {
@@ -519,6 +552,24 @@ impl AgentMachine {
         Decision::Wait(id)
     }
 
+    /// A request to the credentials path for whose token the host holds an answer naming
+    /// `entry`, before that answer's `serve_until_ms`, with its `Host` served: the rate limit
+    /// (a token taken, as [`admit`](Self::admit)), then whether the entry still stands. A replay
+    /// counts and touches as a cache hit, with no token parsed and no answer built.
+    pub fn replay(&mut self, now: u64, listener: usize, entry: u32) -> Replay {
+        if !self.admit(now, listener) {
+            return Replay::Limited;
+        }
+        let Some(key) = self.by_id.get(&entry).copied() else { return Replay::Ask };
+        let servable = self.entries.get(&key).is_some_and(|e| e.usable(now) && now < e.renew_at_ms && !e.validity.expired(now));
+        if !servable {
+            return Replay::Ask;
+        }
+        self.touch(&key, now);
+        self.metrics.response(200);
+        Replay::Served
+    }
+
     /// The result of the exchange ordered for `key`: cached (when it is still wanted), and
     /// answered to the requests waiting on it. A result for no exchange in flight is ignored.
     pub fn handle_exchange_result(&mut self, now: u64, key: CacheKey, result: Result<Outcome, Failed>) {
@@ -546,10 +597,11 @@ impl AgentMachine {
                     body: fresh.body.clone(),
                     serve_until_ms: None,
                     cache: None,
+                    entry: None,
                 };
                 let asked = !flight.waiters.is_empty();
-                let serve_until = self.store(now, key, flight.token, flight.validity, asked, fresh);
-                self.answer_waiters(&flight.waiters, &Answer { serve_until_ms: serve_until, ..answer });
+                let (serve_until, entry) = self.store(now, key, flight.token, flight.validity, asked, fresh);
+                self.answer_waiters(&flight.waiters, &Answer { serve_until_ms: serve_until, entry, ..answer });
             }
             Err((status, body, irrecoverable, code)) => {
                 if flight.background {
@@ -724,9 +776,11 @@ impl AgentMachine {
         let credentials = to_container_credentials(&outcome.result).map_err(|e| failed(&e.text()))?;
         let expiration_ms = outcome.expiration_ms().ok_or_else(|| failed("the result has no expiration"))?;
         if expiration_ms.saturating_sub(now) <= MIN_REMAINING_MS {
-            // Never served nor cached with 15 s or less left.
-            let message = format!("EKS Auth returned credentials that expire at {}, too soon to serve", credentials.expiration);
-            return Err((500, error_body(None, "ExpiredCredentials", &message, Fault::Server), false, "Unknown".to_string()));
+            // Never served nor cached with 15 s or less left; the agent's own text
+            // (`internal/credsretriever/refreshing_cache.go`), alone.
+            let left = expiration_ms.saturating_sub(now) as f64 / 1000.0;
+            let message = format!("fetched credentials are expired or will expire within the next {left:.2} seconds");
+            return Err((500, message, false, "Unknown".to_string()));
         }
         let renew_at_ms = renew_at_ms(now as f64, expiration_ms as f64, self.config.max_retention_ms as f64) as u64;
         let body = serde_json::to_string(&credentials).map_err(|e| failed(&e.to_string()))?;
@@ -736,9 +790,10 @@ impl AgentMachine {
     /// Caches `fresh` for `key` and says until when its answer may be replayed. Credentials no
     /// request `asked` for (a background renewal) replace an entry, but never bring back one
     /// dropped meanwhile.
-    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, asked: bool, fresh: Fresh) -> Option<u64> {
+    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, asked: bool, fresh: Fresh) -> (Option<u64>, Option<u32>) {
         let Fresh { body, expiration_ms, renew_at_ms } = fresh;
         let mut entry = Entry {
+            id: 0,
             token,
             validity,
             body,
@@ -752,14 +807,15 @@ impl AgentMachine {
         };
         if !self.caching {
             // Caching off: every request asks EKS Auth, so the host may not replay either.
-            return None;
+            return (None, None);
         }
         let serve_until = entry.serve_until(now);
         if self.closed || validity.expired(now) {
-            return serve_until;
+            return (serve_until, None);
         }
         match self.entries.get_mut(&key) {
             Some(existing) => {
+                entry.id = existing.id;
                 entry.seq = existing.seq;
                 entry.queued = existing.queued;
                 if !asked {
@@ -770,8 +826,11 @@ impl AgentMachine {
                     self.touch(&key, now);
                 }
             }
-            None if !asked => {}
+            None if !asked => return (serve_until, None),
             None => {
+                self.next_id = self.next_id.wrapping_add(1);
+                entry.id = self.next_id;
+                self.by_id.insert(entry.id, key);
                 self.seq += 1;
                 entry.seq = self.seq;
                 self.lru.insert(self.seq, key);
@@ -782,7 +841,7 @@ impl AgentMachine {
                 }
             }
         }
-        serve_until
+        (serve_until, self.entries.get(&key).map(|e| e.id))
     }
 
     fn touch(&mut self, key: &CacheKey, now: u64) {
@@ -798,6 +857,7 @@ impl AgentMachine {
     fn evict(&mut self, key: &CacheKey, reason: DropReason) {
         if let Some(entry) = self.entries.remove(key) {
             self.lru.remove(&entry.seq);
+            self.by_id.remove(&entry.id);
             self.metrics.cache_evicted += 1;
             let count = match reason {
                 DropReason::TokenExpired => &mut self.evictions.token_expired,
@@ -811,6 +871,17 @@ impl AgentMachine {
     }
 }
 
+/// The `Host` as the agent echoes it (`request.go:107-109`): without its port, an IPv6 address
+/// without brackets.
+fn target_host(header: &str) -> &str {
+    let host = match header.rsplit_once(':') {
+        // `[v6]:port` or `name:port`; a bare IPv6 address has more than one colon.
+        Some((host, _)) if host.ends_with(']') || !host.contains(':') => host,
+        _ => header,
+    };
+    host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host)
+}
+
 fn shutting_down() -> String {
     error_body(None, "Aborted", "the agent is shutting down", Fault::Server)
 }
@@ -821,5 +892,27 @@ fn failed_answer(failed: &Failed) -> (u16, String) {
         ExchangeError::Invalid(e) | ExchangeError::Service(e) => error_response(e),
         ExchangeError::Transport(failure) => (500, error_body(None, failure.code(), failure.message(), Fault::Server)),
         ExchangeError::Aborted => (500, error_body(None, "Aborted", "the call to EKS Auth was aborted", Fault::Server)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_echoed_as_the_agent_does() {
+        assert_eq!(target_host("127.0.0.1:80"), "127.0.0.1");
+        assert_eq!(target_host("[fd00::1]:80"), "fd00::1");
+        assert_eq!(target_host("fd00::1"), "fd00::1");
+        assert_eq!(target_host("evil.example"), "evil.example");
+        assert_eq!(target_host(""), "");
+    }
+
+    #[test]
+    fn renewal_capacity() {
+        // The agent's defaults: 2000 entries in 3 h need 0.19 renewals a second, against 3.
+        assert!(AgentConfig::default().renewals_keep_up());
+        let tight = AgentConfig { max_retention_ms: 60_000, ..AgentConfig::default() };
+        assert!(!tight.renewals_keep_up(), "2000 entries a minute need 34 a second");
     }
 }

@@ -81,7 +81,7 @@ async function world(t, { handler: handlerOptions = {}, client: clientOptions = 
     endpoint: emulator.endpoint,
     credentials: DEFAULT_CALLER,
     now: clock.now,
-    random: () => 0, // no backoff between attempts
+    sleep: async () => {}, // backoff waits pass at once: the exchange goes on at its wake time
     fetch: clockedFetch(clock, upstreamBodies),
     ...clientOptions,
   });
@@ -94,9 +94,6 @@ async function world(t, { handler: handlerOptions = {}, client: clientOptions = 
     random: () => 0.5,
     logger: (record) => logs.push(record),
     metrics: {
-      httpResponse: (code) => metricsSeen.push(['http', code]),
-      cacheState: (state) => metricsSeen.push(['state', state]),
-      cacheError: (type, code) => metricsSeen.push(['error', type, code]),
       served: () => metricsSeen.push(['served']),
       rateLimited: () => metricsSeen.push(['rateLimited']),
       upstreamError: (type, code) => metricsSeen.push(['upstreamError', type, code]),
@@ -108,22 +105,28 @@ async function world(t, { handler: handlerOptions = {}, client: clientOptions = 
     await emulator.close();
   });
   const mint = (namespace, serviceAccount, podName) => emulator.mintToken({ namespace, serviceAccount, podName });
-  return { clock, emulator, client, handler, logs, metricsSeen, upstreamBodies, mint };
+  /** The agent machine's counter `name` with `labels` (0 when never counted). */
+  const agentCount = (name, labels = {}) => handler.agentMetrics()
+    .filter((m) => m.name === name && Object.entries(labels).every(([k, v]) => m.labels[k] === v))
+    .reduce((sum, m) => sum + m.value, 0);
+  /** `pod_identity_cache_errors` as [type, code, count] rows. */
+  const cacheErrors = () => handler.agentMetrics().filter((m) => m.name === 'pod_identity_cache_errors').map((m) => [m.labels.type, m.labels.code, m.value]);
+  return { clock, emulator, client, handler, logs, metricsSeen, upstreamBodies, mint, agentCount, cacheErrors };
 }
 
-/** A credentials request as an SDK sends it to 127.0.0.1:2706. */
+/** A credentials request as an SDK sends it to 127.0.0.1:2706, in the handler's plain shape. */
 function sdkRequest(token, { host = '127.0.0.1:2706', path = CREDENTIALS_PATH, method = 'GET' } = {}) {
   const headers = { host };
   if (token !== undefined) headers.authorization = token;
-  return new Request(`http://127.0.0.1:2706${path}`, { method, headers });
+  return { method, url: `http://127.0.0.1:2706${path}`, headers };
 }
 
 async function call(handler, token, options) {
   const response = await handler(sdkRequest(token, options));
-  const text = await response.text();
+  const text = response.body;
   let json;
   try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: response.status, headers: response.headers, text, json };
+  return { status: response.status, headers: new Map(Object.entries(response.headers)), text, json };
 }
 
 /** One raw HTTP request (node:http, so `Host` can be anything). */
@@ -295,7 +298,7 @@ describe('handler in process', () => {
     assert.ok(answers.every((a) => a.status === 200));
     assert.equal(new Set(answers.map((a) => a.json.AccessKeyId)).size, 1);
     assert.equal(received(w), 1);
-    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'miss').length, 200);
+    assert.equal(w.agentCount('pod_identity_cache_state', { state: 'miss' }), 200);
   });
 
   test('tokens never see each other\'s credentials', async (t) => {
@@ -325,11 +328,13 @@ describe('handler in process', () => {
     await call(w.handler, t3); // evicts t2
     assert.equal(w.handler.cacheSize, 2);
     assert.equal(received(w), 3);
+    assert.equal(w.handler.evictions().capacity, 1);
+    assert.equal(w.agentCount('pod_identity_cache_state', { state: 'evicted' }), 1);
     await call(w.handler, t1);
     assert.equal(received(w), 3);
+    // t2's last answer is not replayed: the machine no longer holds its entry.
     await call(w.handler, t2);
     assert.equal(received(w), 4);
-    assert.ok(w.metricsSeen.some(([kind, s]) => kind === 'state' && s === 'evicted'));
   });
 
   test('fresh, renew (served while refreshed in the background), expired (fetched anew)', async (t) => {
@@ -351,7 +356,7 @@ describe('handler in process', () => {
     assert.notEqual(k2, k1);
     assert.equal(Date.parse(renewed.json.Expiration), T0 + 9 * H);
     // The agent's `hit`: a background renewal that succeeded (one), not an answer from the cache.
-    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 1);
+    assert.equal(w.agentCount('pod_identity_cache_state', { state: 'hit' }), 1);
     assert.equal(w.metricsSeen.filter(([kind]) => kind === 'served').length, 3);
 
     // 15 s or less left: never served; the request waits for new ones.
@@ -400,17 +405,17 @@ describe('handler in process', () => {
     assert.equal((await call(w.handler, token)).json.AccessKeyId, k1);
     await w.handler.idle();
     assert.equal(received(w), 1 + 3); // the client's 3 attempts
-    assert.deepEqual(w.metricsSeen.filter(([kind]) => kind === 'error'), [['error', 'Recoverable', 'ThrottlingException']]);
+    assert.deepEqual(w.cacheErrors(), [['Recoverable', 'ThrottlingException', 1]]);
     assert.deepEqual(w.metricsSeen.filter(([kind]) => kind === 'upstreamError'), [['upstreamError', 'Recoverable', 'ThrottlingException']]);
 
-    const delay = errorRetryDelay(0.5);
-    w.clock.advance(delay - 1);
+    // The machine waits errorRetryDelay: 1 minute plus up to 10 % jitter (from its seed).
+    w.clock.advance(errorRetryDelay(0) - 1);
     assert.equal((await call(w.handler, token)).json.AccessKeyId, k1);
     await w.handler.idle();
     assert.equal(received(w), 4, 'no upstream call before the retry delay');
 
     w.emulator.setFaults({ throttle: 0 });
-    w.clock.advance(1);
+    w.clock.advance(errorRetryDelay(1) - errorRetryDelay(0) + 1);
     assert.equal((await call(w.handler, token)).json.AccessKeyId, k1);
     await w.handler.idle();
     assert.equal(received(w), 5);
@@ -426,7 +431,7 @@ describe('handler in process', () => {
     assert.equal((await call(w.handler, token)).status, 200); // still valid: served, refresh behind
     await w.handler.idle();
     assert.equal(w.handler.cacheSize, 0);
-    assert.deepEqual(w.metricsSeen.filter(([kind]) => kind === 'error'), [['error', 'NonRecoverable', 'AccessDeniedException']]);
+    assert.deepEqual(w.cacheErrors(), [['NonRecoverable', 'AccessDeniedException', 1]]);
 
     const denied = await call(w.handler, token);
     assert.equal(denied.status, 400);
@@ -501,7 +506,7 @@ describe('handler in process', () => {
     for (let i = 0; i < 100; i++) w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1:2706', token);
     assert.equal(records.length, logged, 'hits are debug: nothing built at info');
     assert.equal(w.metricsSeen.filter(([kind]) => kind === 'served').length, 101);
-    assert.equal(w.metricsSeen.filter(([kind, s]) => kind === 'state' && s === 'hit').length, 0, 'no background renewal');
+    assert.equal(w.agentCount('pod_identity_cache_state', { state: 'hit' }), 0, 'no background renewal');
     // The same answer through the web handler, byte for byte.
     const web = await call(w.handler, token);
     assert.equal(web.text, answer.body.toString());
@@ -512,16 +517,16 @@ describe('handler in process', () => {
     assert.equal(received(w), 1);
   });
 
-  test('a token not among the last 256 seen is found again through its hash (no new upstream call)', async (t) => {
+  test('a token not among the last 256 replayed is answered from the machine\'s cache (no new upstream call)', async (t) => {
     const w = await world(t);
     const tokens = await Promise.all(Array.from({ length: 300 }, (_, i) => w.mint('team-a', 'app-a', `pod-${i}`)));
     for (const token of tokens) assert.equal((await call(w.handler, token)).status, 200);
     assert.equal(received(w), 300);
     const first = w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1', tokens[0]);
-    assert.equal(typeof first.then, 'function', 'no longer in the token map: parsed and hashed');
-    assert.equal((await first).status, 200);
+    assert.equal(typeof first.then, 'undefined', 'the machine answers a cached token at once');
+    assert.equal(first.status, 200);
     assert.equal(received(w), 300);
-    assert.equal(typeof w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1', tokens[0]).then, 'undefined', 'then found at once again');
+    assert.equal(w.handler.answer('GET', CREDENTIALS_PATH, '127.0.0.1', tokens[0]), first, 'then replayed: the same answer');
   });
 
   test('options are checked at creation', async (t) => {
