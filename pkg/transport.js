@@ -19,7 +19,7 @@
  * The connect timeout then covers the proxy's connection, the tunnel and the TLS handshake.
  */
 import { createRequire } from 'node:module';
-import { Deadline } from 'eks-auth-wasm';
+import { Deadline } from './deadline.js';
 
 const http = process.getBuiltinModule('node:http');
 const https = process.getBuiltinModule('node:https');
@@ -188,7 +188,9 @@ export function createTransport(connection = {}, { base, userAgent } = {}) {
   };
   const fetch = (url, init = {}) => {
     const sent = { ...init, headers: userAgent ? { ...init.headers, 'user-agent': userAgent } : init.headers };
-    return base ? base(url, sent) : send(url, sent, agents, connection);
+    // A connect timeout the request names (EksAuthClient's `connectTimeoutMs`) overrides the connection's.
+    const timeouts = init.connectTimeoutMs === undefined ? connection : { ...connection, connectTimeoutMs: init.connectTimeoutMs };
+    return base ? base(url, sent) : send(url, sent, agents, timeouts);
   };
   const close = () => {
     for (const agent of all) agent.destroy();

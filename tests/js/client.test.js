@@ -54,21 +54,72 @@ test('credentials from an async provider, resolved per call', async () => {
   assert.equal(calls, 2);
 });
 
-test('throttling: standard mode retries up to maxAttempts with backoff, then fails with the attempts', async () => {
+test('throttling: standard mode retries up to maxAttempts with the core\'s backoff, then fails with the attempts', async () => {
   emu.setFaults({ throttle: 1 });
-  emu.resetStats();
-  const delays = [];
-  const c = client({ random: () => 0.5, onEvent: (e) => e.type === 'retry' && delays.push(e.delayMs) });
-  await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
-    assert.ok(e instanceof EksAuthError);
-    assert.equal(e.code, 'ThrottlingException');
-    assert.equal(e.status, 429);
-    assert.equal(e.attempts, 3);
-    return true;
-  });
-  assert.deepEqual(delays, [500, 1000]);
-  assert.equal(emu.stats.received, 3);
-  clearFaults();
+  try {
+    /** The backoff delays of one throttled exchange of a fresh client drawing from `random`. */
+    const delaysWith = async (random) => {
+      emu.resetStats();
+      const delays = [];
+      const c = client({ random, onEvent: (e) => e.type === 'retry' && delays.push(e) });
+      await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
+        assert.ok(e instanceof EksAuthError);
+        assert.equal(e.code, 'ThrottlingException');
+        assert.equal(e.status, 429);
+        assert.equal(e.attempts, 3);
+        return true;
+      });
+      assert.equal(emu.stats.received, 3);
+      assert.deepEqual(delays.map((e) => [e.attempt, e.code]), [[1, 'ThrottlingException'], [2, 'ThrottlingException']]);
+      return delays.map((e) => e.delayMs);
+    };
+    const delays = await delaysWith(() => 0.5);
+    // Full jitter under the standard-mode cap: [0, 1 s) after the first attempt, [0, 2 s) after the second.
+    delays.forEach((ms, i) => assert.ok(Number.isInteger(ms) && ms >= 0 && ms < 1000 * 2 ** i, `delay ${i + 1}: ${ms} ms`));
+    // The jitter is the machine's, seeded from `random`: the same draw gives the same delays, another draw others.
+    assert.deepEqual(await delaysWith(() => 0.5), delays);
+    assert.notDeepEqual(await delaysWith(() => 0.25), delays);
+  } finally {
+    clearFaults();
+  }
+});
+
+test('a retry waits on the host timer until the machine\'s next attempt, with a clock that stands still', async () => {
+  emu.setFaults({ throttle: 1 });
+  try {
+    const slept = [];
+    const retries = [];
+    const T = Date.now();
+    const c = client({ now: () => T, sleep: async (ms) => { slept.push(ms); }, onEvent: (e) => e.type === 'retry' && retries.push(e.delayMs) });
+    await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 3 });
+    assert.deepEqual(slept, retries.filter((ms) => ms > 0));
+  } finally {
+    clearFaults();
+  }
+});
+
+test('the retry quota is shared by a client\'s exchanges: once spent, an exchange makes one attempt; successes refill it', async () => {
+  emu.setFaults({ throttle: 1 });
+  try {
+    const c = client();
+    // 500 tokens, 5 a retry: 50 exchanges of 3 attempts spend them all.
+    emu.resetStats();
+    for (let i = 0; i < 50; i++) {
+      await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 3 });
+    }
+    assert.equal(emu.stats.received, 150);
+    await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 1 });
+    // Another client has a quota of its own.
+    await assert.rejects(client().assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 3 });
+    // Each first-attempt success gives one token back: five pay for one retry.
+    clearFaults();
+    for (let i = 0; i < 5; i++) await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token });
+    emu.setFaults({ throttle: 1 });
+    await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 2 });
+    await assert.rejects(c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'ThrottlingException', attempts: 1 });
+  } finally {
+    clearFaults();
+  }
 });
 
 test('never retries a 4xx other than throttling', async () => {
@@ -123,6 +174,27 @@ test('nothing listening: NetworkError', async () => {
   });
 });
 
+test('connectTimeoutMs goes to fetch as init.connectTimeoutMs; a connect timeout is a retried TimeoutError with its cause', async () => {
+  const inits = [];
+  const refused = Object.assign(new Error('no connection within the connect timeout'), { code: 'ConnectTimeout' });
+  const fetch = async (url, init) => {
+    inits.push(init);
+    throw refused;
+  };
+  await assert.rejects(client({ fetch, connectTimeoutMs: 250, maxAttempts: 2 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), (e) => {
+    assert.equal(e.code, 'TimeoutError');
+    assert.equal(e.attempts, 2);
+    assert.equal(e.cause, refused);
+    assert.match(e.message, /could not connect in time to 127\.0\.0\.1:\d+: no connection within the connect timeout/);
+    return true;
+  });
+  assert.deepEqual(inits.map((init) => init.connectTimeoutMs), [250, 250]);
+  inits.length = 0;
+  await assert.rejects(client({ fetch, maxAttempts: 1 }).assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }), { code: 'TimeoutError' });
+  assert.ok(!('connectTimeoutMs' in inits[0]), 'none by default: the fetch keeps its own');
+  assert.throws(() => new EksAuthClient({ connectTimeoutMs: -1 }), { code: 'InvalidInput', field: 'connectTimeoutMs' });
+});
+
 test('a skewed clock is corrected and the request re-signed once', async (t) => {
   // Both clocks held still (the service's on a whole second, as its Date header): the offset is exact.
   const T = Math.floor(Date.now() / 1000) * 1000;
@@ -130,15 +202,29 @@ test('a skewed clock is corrected and the request re-signed once', async (t) => 
   t.after(() => service.close());
   const serviceToken = await service.mintToken({ namespace: 'default', serviceAccount: 'my-sa', podName: 'my-pod' });
   const events = [];
-  const c = client({ endpoint: service.endpoint, now: () => T + 10 * 60_000, onEvent: (e) => events.push(e.type) });
+  const c = client({ endpoint: service.endpoint, now: () => T + 10 * 60_000, onEvent: (e) => events.push(e) });
   const result = await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token: serviceToken });
   assert.ok(result.credentials.accessKeyId);
-  assert.ok(events.includes('skew'));
+  // Refused as expired, the request is re-signed at once (no retry, no wait), outside the attempts' count.
+  assert.deepEqual(events.map((e) => [e.type, e.attempt ?? e.status ?? e.offsetMs, e.resign]).filter(([type]) => type !== 'response'),
+    [['request', 1, undefined], ['skew', -10 * 60_000, true], ['request', 1, undefined], ['skew', -10 * 60_000, false]]);
   assert.equal(c.clockOffset, -10 * 60_000);
   // The next call signs with the corrected clock at once.
   events.length = 0;
   await c.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token: serviceToken });
-  assert.deepEqual(events.filter((t) => t === 'request').length, 1);
+  assert.deepEqual(events.filter((e) => e.type === 'request').length, 1);
+  // Still refused after the re-sign: one re-sign only, then the error (not retryable) with both requests counted.
+  const stamp = (ms) => new Date(ms).toISOString().replace(/[-:]|\.\d+/g, '');
+  let sent = 0;
+  const expired = async () => {
+    sent++;
+    const message = `Signature expired: ${stamp(T + 10 * 60_000)} is now earlier than ${stamp(T - 5 * 60_000)} (${stamp(T)} - 5 min.)`;
+    return new Response(JSON.stringify({ message }), { status: 403, headers: { 'x-amzn-errortype': 'InvalidSignatureException', 'content-type': 'application/json' } });
+  };
+  const skewed = client({ fetch: expired, now: () => T + 10 * 60_000 });
+  await assert.rejects(skewed.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token: serviceToken }), { code: 'InvalidSignatureException', status: 403, attempts: 2 });
+  assert.equal(sent, 2);
+  assert.equal(skewed.clockOffset, -10 * 60_000);
 });
 
 test('a signature mismatch echoes the canonical request: the session token is redacted', async () => {

@@ -85,12 +85,16 @@ test('Node: one API per process — the bundled entry holds it all, and every ot
   const api = new Set(['pkg/node.js', ...BUNDLE_INPUTS]);
   assert.ok(api.has('pkg/core.js') && api.has('pkg/node-entry.js'), `the bundle's inputs: ${BUNDLE_INPUTS.join(', ')}`);
   const entries = new Set(['pkg/web.js', 'pkg/workerd.js', ...api]);
+  // Internal helpers the bundle holds but does not export, with no state and no class a caller
+  // compares: the Node transport imports its own copy.
+  const helpers = new Set(['pkg/deadline.js']);
   const modules = execFileSync('git', ['ls-files', 'pkg'], { cwd: root, encoding: 'utf8' }).split('\n').filter((f) => f.endsWith('.js'));
   for (const file of modules.filter((f) => !entries.has(f))) {
     const source = readFileSync(join(root, file), 'utf8');
     for (const m of source.matchAll(/\bfrom\s*['"](\.[^'"]+)['"]|\bimport\(\s*['"](\.[^'"]+)['"]/g)) {
       const specifier = m[1] ?? m[2];
-      assert.ok(!api.has(posix.normalize(posix.join(posix.dirname(file), specifier))), `${file} imports ${specifier}: import it from '${pkg.name}'`);
+      const target = posix.normalize(posix.join(posix.dirname(file), specifier));
+      assert.ok(!api.has(target) || helpers.has(target), `${file} imports ${specifier}: import it from '${pkg.name}'`);
     }
   }
 });
