@@ -5,11 +5,13 @@
 //! Shapes JavaScript gives (the input, the credentials, a result read back) are probed through
 //! their `Deserialize`: a member given the wrong type must be refused by that name, and leaving it
 //! out must be refused exactly when TypeScript requires it. Shapes the core answers are probed
-//! through their `Serialize`: a value with every member and one with none but the required.
+//! through their `Serialize`: a value with every member and one with none but the required. The
+//! state machines' shapes (`ExchangeClient`, `AgentMachine`) are held the same way.
 
 use eks_auth_wasm::boundary;
 use eks_auth_wasm::credentials::{to_container_credentials, to_credential_process};
 use eks_auth_wasm::error::{Error, ErrorFields, Fault};
+use eks_auth_wasm::machines::{Agent, AnswerShape, DecisionShape, EventShape, ExchangeClient, ExchangeEnd, ParkedAnswer};
 use eks_auth_wasm::request::build_assume_role_request;
 use eks_auth_wasm::response::{parse_assume_role_response, AssumeRoleResult, HttpResponse};
 use eks_auth_wasm::token::parse_token;
@@ -168,6 +170,9 @@ fn hold_output(what: &str, ts: &Interface, full: &Value, bare: &Value) {
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJpc3MiOiJpIiwic3ViIjoicyIsImF1ZCI6WyJwb2RzLmVrcy5hbWF6b25hd3MuY29tIl0sImV4cCI6MiwiaWF0IjoxLCJuYmYiOjEsImt1YmVybmV0ZXMuaW8iOnsibmFtZXNwYWNlIjoibnMiLCJzZXJ2aWNlYWNjb3VudCI6eyJuYW1lIjoic2EifSwicG9kIjp7Im5hbWUiOiJwIn19fQ.c2ln";
 
+/// A token whose `exp` is in the year 3000: the agent machine orders an exchange for it.
+const LIVE_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJpIiwic3ViIjoicyIsImF1ZCI6WyJwb2RzLmVrcy5hbWF6b25hd3MuY29tIl0sImV4cCI6MzI1MDM2ODAwMDAsImlhdCI6MSwibmJmIjoxLCJrdWJlcm5ldGVzLmlvIjp7Im5hbWVzcGFjZSI6Im5zIiwic2VydmljZWFjY291bnQiOnsibmFtZSI6InNhIn0sInBvZCI6eyJuYW1lIjoicCJ9fX0.c2ln";
+
 fn full_input() -> Value {
     json!({
         "clusterName": "c",
@@ -274,4 +279,96 @@ fn the_error_shape_is_eks_auth_error() {
     ts_fields.insert("message".into(), Member { optional: false, ty: "string".into() });
     let (full, bare) = (serde_json::to_value(full).unwrap(), serde_json::to_value(bare).unwrap());
     hold_output("EksAuthError", &ts_fields, &full, &bare);
+}
+
+fn error_fields() -> ErrorFields {
+    ErrorFields {
+        code: "ThrottlingException".into(),
+        message: "m".into(),
+        field: Some("f".into()),
+        status: Some(429),
+        request_id: Some("r".into()),
+        retryable: true,
+        irrecoverable: false,
+        fault: Fault::Client,
+    }
+}
+
+#[test]
+fn exchange_client_shapes() {
+    let bare_error = ErrorFields::from(&Error::InvalidConfiguration { message: "m".into() });
+    hold_output("ErrorFields", &interface("ErrorFields"), &serde_json::to_value(error_fields()).unwrap(), &serde_json::to_value(bare_error).unwrap());
+
+    let config = json!({ "maxAttempts": 3, "connectTimeoutMs": 500, "attemptTimeoutMs": 1000 });
+    let start = |config: &Value| ExchangeClient::new().start(&full_input(), config, 1).map(|_| ()).map_err(|e| e.to_string());
+    hold_input("ExchangeConfig", &interface("ExchangeConfig"), &config, &start);
+
+    // A transmit as the machine gives it: with both timeouts, and with neither.
+    let transmit = |config: &Value| {
+        let mut client = ExchangeClient::new();
+        let id = client.start(&full_input(), config, 1).unwrap();
+        serde_json::to_value(client.poll_transmit(id, 1_700_000_000_000).unwrap()).unwrap()
+    };
+    let ts = interface("ExchangeTransmit");
+    assert_eq!(ts["request"].ty, "SignedRequest");
+    hold_output("ExchangeTransmit", &ts, &transmit(&config), &transmit(&json!({ "connectTimeoutMs": 0, "attemptTimeoutMs": 0 })));
+
+    let retry = serde_json::to_value(EventShape::Retry { attempt: 1, code: "ThrottlingException".into(), delay_ms: 250 }).unwrap();
+    hold_output("ExchangeRetryEvent", &interface("ExchangeRetryEvent"), &retry, &retry);
+    let skew = serde_json::to_value(EventShape::Skew { offset_ms: -600_000, resign: true }).unwrap();
+    hold_output("ExchangeSkewEvent", &interface("ExchangeSkewEvent"), &skew, &skew);
+
+    // The end as `pollResult` gives it, and as `AgentMachine.handleExchangeEnd` reads it back.
+    let ts = interface("ExchangeEnd");
+    let full = ExchangeEnd { result: Some(result()), error: Some(error_fields()), attempts: 2, clock_offset_ms: -5 };
+    let bare = ExchangeEnd { result: None, error: None, attempts: 0, clock_offset_ms: 0 };
+    let full = serde_json::to_value(full).unwrap();
+    hold_output("ExchangeEnd", &ts, &full, &serde_json::to_value(bare).unwrap());
+    let mut agent = Agent::new(&json!(null), 1).unwrap();
+    let key = "ab".repeat(32);
+    assert_eq!(agent.handle_exchange_end(0, &key, &full).map_err(|e| e.to_string()), Ok(()));
+    for name in ts.keys() {
+        let mut wrong = full.as_object().unwrap().clone();
+        wrong.insert(name.clone(), json!("not of the type"));
+        assert!(agent.handle_exchange_end(0, &key, &Value::Object(wrong)).is_err(), "ExchangeEnd.{name} is not read by that name");
+    }
+}
+
+#[test]
+fn agent_machine_shapes() {
+    let config = json!({
+        "answerWithinMs": 900, "burst": 500, "hosts": ["169.254.170.23"], "maxCacheSize": 2000, "maxFlights": 256,
+        "maxRetentionMs": 10_800_000u64, "rateLimit": 1000, "refreshRateLimit": 3, "sweepIntervalMs": 60_000,
+    });
+    let new = |config: &Value| Agent::new(config, 1).map(|_| ()).map_err(|e| e.to_string());
+    hold_input("AgentConfig", &interface("AgentConfig"), &config, &new);
+
+    let agent = Agent::new(&config, 1).unwrap();
+    let settings = serde_json::to_value(agent.config()).unwrap();
+    hold_output("AgentSettings", &interface("AgentSettings"), &settings, &settings);
+
+    let request = json!({ "host": "169.254.170.23", "listener": 0, "path": "/v1/credentials", "token": TOKEN });
+    let handle = |request: &Value| Agent::new(&config, 1).unwrap().handle_request(0, request, false).map(|_| ()).map_err(|e| e.to_string());
+    hold_input("AgentRequest", &interface("AgentRequest"), &request, &handle);
+
+    let answer = AnswerShape { status: 200, content_type: "application/json", body: "{}".into(), serve_until: Some(1), cache: Some("hit"), entry: Some(1) };
+    let bare_answer = AnswerShape { status: 500, content_type: "text/plain", body: String::new(), serve_until: None, cache: None, entry: None };
+    hold_output("AgentAnswer", &interface("AgentAnswer"), &serde_json::to_value(&answer).unwrap(), &serde_json::to_value(&bare_answer).unwrap());
+    let full = DecisionShape { answer: Some(answer), wait: Some(1), token_hash: Some("0123456789abcdef".into()) };
+    let bare = DecisionShape { answer: None, wait: None, token_hash: None };
+    hold_output("AgentDecision", &interface("AgentDecision"), &serde_json::to_value(full).unwrap(), &serde_json::to_value(bare).unwrap());
+    let parked = serde_json::to_value(ParkedAnswer { id: 1, answer: bare_answer }).unwrap();
+    hold_output("AgentParkedAnswer", &interface("AgentParkedAnswer"), &parked, &parked);
+
+    // The order, the metrics and the evictions as the machine gives them.
+    let mut agent = Agent::new(&json!({ "hosts": ["127.0.0.1"] }), 1).unwrap();
+    agent.handle_request(1_700_000_000_000, &json!({ "path": "/v1/credentials", "host": "127.0.0.1", "token": LIVE_TOKEN }), false).unwrap();
+    let order = serde_json::to_value(agent.poll_exchange().expect("an exchange ordered")).unwrap();
+    hold_output("AgentOrder", &interface("AgentOrder"), &order, &order);
+    let metrics = serde_json::to_value(agent.metrics()).unwrap();
+    let sample = &metrics.as_array().unwrap()[0];
+    hold_output("AgentMetricSample", &interface("AgentMetricSample"), sample, sample);
+    assert!(sample["labels"].as_object().unwrap().values().all(Value::is_string));
+    let evictions = serde_json::to_value(agent.evictions()).unwrap();
+    hold_output("AgentEvictions", &interface("AgentEvictions"), &evictions, &evictions);
 }

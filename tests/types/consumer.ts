@@ -4,6 +4,7 @@
 import {
   EksAuthClient,
   EksAuthError,
+  ExchangeClient,
   buildAssumeRoleRequest,
   init,
   parseAssumeRoleResponse,
@@ -49,7 +50,11 @@ export async function withClient(token: string): Promise<string> {
     credentials: async () => ({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }),
     maxAttempts: 3,
     timeoutMs: 10_000,
-    onEvent: (event) => void event.type,
+    connectTimeoutMs: 500,
+    onEvent: (event) => {
+      if (event.type === 'retry') void (event.delayMs + event.attempt);
+      if (event.type === 'skew') void (event.resign && event.offsetMs);
+    },
   });
   try {
     const result = await client.assumeRoleForPodIdentity({ clusterName: 'my-cluster', token }, { signal: AbortSignal.timeout(1_000) });
@@ -73,7 +78,37 @@ export async function precompiled(module: WebAssembly.Module): Promise<void> {
   await init(module);
 }
 
+/** A host of its own around the core's exchange machine. */
+export async function hosted(token: string): Promise<AssumeRoleResult> {
+  const machine = new ExchangeClient();
+  const id = machine.start({ region: 'us-west-2', clusterName: 'my-cluster', token }, { maxAttempts: 3, attemptTimeoutMs: 1_000 }, 42);
+  for (;;) {
+    const transmit = machine.pollTransmit(id, Date.now());
+    if (transmit) {
+      try {
+        const response = await fetch(transmit.request.url, { method: transmit.request.method, headers: transmit.request.headers, body: transmit.request.body });
+        machine.handleResponse(id, Date.now(), transmit.attempt, response.status, response.headers, new Uint8Array(await response.arrayBuffer()));
+      } catch {
+        machine.handleFailure(id, Date.now(), transmit.attempt, 'network');
+      }
+      continue;
+    }
+    const end = machine.pollResult(id);
+    if (end) {
+      if (end.result) return end.result;
+      throw new EksAuthError(end.error?.message ?? 'failed', { code: end.error?.code ?? 'Unknown' });
+    }
+    const wake = machine.pollTimeout(id) ?? Date.now();
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, wake - Date.now())));
+    machine.handleTimeout(id, Date.now());
+  }
+}
+
 export function misuse(): void {
+  // @ts-expect-error a failure is network, connectTimeout or timeout
+  new ExchangeClient().handleFailure(1, 0, 1, 'refused');
+  // @ts-expect-error Deadline is internal
+  void import('eks-auth-wasm').then((m) => m.Deadline);
   // @ts-expect-error clusterName is required
   buildAssumeRoleRequest({ region: 'us-east-1', token: 'a.b.c', now: 0 });
   // @ts-expect-error now is a number or a Date
