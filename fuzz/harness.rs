@@ -592,7 +592,7 @@ pub fn exchange_machine(data: &[u8]) -> Result<(), Error> {
 /// 200 may be replayed no later than the token's `exp`; the cache stays within its size; the
 /// response counter counts every answer but 404 and 429; no token shows in `Debug`.
 pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
-    use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheKey, Decision, Request, RequestId, CREDENTIALS_PATH};
+    use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheKey, Decision, Replay, Request, RequestId, CREDENTIALS_PATH};
     use eks_auth_wasm::error::{Fault, ServiceError};
     use eks_auth_wasm::exchange::{ExchangeError, Failed, Failure, Outcome};
     use eks_auth_wasm::response::{AssumeRoleResult, PodCredentials};
@@ -604,11 +604,12 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
         hosts: vec!["169.254.170.23".into(), "fd00:ec2::23".into()],
         max_cache_size: usize::from(b.next() % 5),
         max_retention_ms: [0, 60_000, 3 * H][usize::from(b.next() % 3)],
-        rate_limit: u32::from(b.next() % 4),
+        rate_limit: f64::from(b.next() % 4),
         burst: u32::from(b.next() % 4),
         refresh_rate_limit: u32::from(b.next() % 4),
         sweep_interval_ms: u64::from(b.next()) * 1000,
         answer_within_ms: [0, 900][usize::from(b.next() % 2)],
+        max_flights: usize::from(b.next() % 3),
     };
     let mut agent = AgentMachine::new(config.clone(), u64::from(b.next()))?;
     let tokens: Vec<(String, Option<u64>)> = [
@@ -641,6 +642,13 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
         }
     };
     let mut waiting_key: HashMap<RequestId, CacheKey> = HashMap::new();
+    // Answers a host may replay: (entry, serve until).
+    let mut replayable: Vec<(u32, u64)> = Vec::new();
+    let keep = |a: &eks_auth_wasm::agent::machine::Answer, replayable: &mut Vec<(u32, u64)>| {
+        if let (200, Some(entry), Some(until)) = (a.status, a.entry, a.serve_until_ms) {
+            replayable.push((entry, until));
+        }
+    };
     while b.more() {
         match b.next() % 8 {
             0 | 1 => {
@@ -664,6 +672,7 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
                 match agent.handle_request(now, &request) {
                     Decision::Answer(a) => {
                         check_answer(&a, Some(&CacheKey::of(token)), now);
+                        keep(&a, &mut replayable);
                         if a.status != 404 && a.status != 429 {
                             counted += 1;
                         }
@@ -713,8 +722,17 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
                 }
             }
             _ => {
-                if b.next() % 16 == 0 {
+                let pick = b.next();
+                if pick % 16 == 0 {
                     agent.close();
+                } else if let Some(&(entry, until)) = replayable.get(usize::from(pick) % replayable.len().max(1)) {
+                    // A host replays only before the answer's serve_until.
+                    if now < until {
+                        match agent.replay(now, usize::from(b.next()), entry) {
+                            Replay::Served => counted += 1,
+                            Replay::Limited | Replay::Ask => {}
+                        }
+                    }
                 }
             }
         }
@@ -730,6 +748,7 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
         while let Some((id, answer)) = agent.poll_answer() {
             assert!(parked.remove(&id), "an answer to a request not parked, or twice");
             check_answer(&answer, waiting_key.get(&id), now);
+            keep(&answer, &mut replayable);
             counted += 1;
         }
         assert!(agent.cache_len() <= config.max_cache_size);

@@ -411,7 +411,7 @@ pub struct ConfigShape {
     /// Renew after at most this long.
     pub max_retention_ms: u64,
     /// Requests a second a listener.
-    pub rate_limit: u32,
+    pub rate_limit: f64,
     /// Requests at once a listener.
     pub burst: u32,
     /// Background renewals a second.

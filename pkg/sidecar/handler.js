@@ -20,6 +20,7 @@
  * - it logs one line per request, refused requests at most once per kind and `REFUSED_LOG_MS`.
  */
 import { AgentMachine, EksAuthError, hostAllowed, parseToken, redact } from 'eks-auth-wasm';
+import { Deadline } from '../deadline.js';
 
 /** The path SDKs call (`AWS_CONTAINER_CREDENTIALS_FULL_URI`). */
 export const CREDENTIALS_PATH = '/v1/credentials';
@@ -36,6 +37,9 @@ export const DEFAULTS = Object.freeze({
   maxInflight: 256,
   /** How often the cache is swept for renewal and dropping (the agent's janitor). */
   sweepIntervalMs: 60_000,
+  /** A client that has not ended a call by then (all its attempts) is given up on: the machine
+   * hears of a timeout, the call's signal aborts. The sidecar's client ends by ~6 s. */
+  maxCallMs: 10_000,
 });
 
 /** Tokens whose last 200 the hot path replays (a node's pods fit; more go through the machine). */
@@ -53,6 +57,7 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 const METRICS = ['served', 'rateLimited', 'upstreamError'];
 
 const noop = () => {};
+const ERROR_CODE = /^\[[^\]]*\]: \(([A-Za-z]+)\)/;
 
 /**
  * Creates the credentials handler.
@@ -163,14 +168,19 @@ export function createSidecarHandler(options = {}) {
 
   /** One exchange the machine ordered, through the client; its end goes back to the machine. */
   function run(order) {
-    const controller = new AbortController();
     const tokenHash = order.key.slice(0, 16);
     const started = performance.now();
+    // Past `maxCallMs` the call is given up on whatever the client does, and its signal aborts.
+    const deadline = new Deadline().arm(config.maxCallMs, () => new EksAuthError(
+      `no answer from EKS Auth within ${config.maxCallMs} ms: the call was dropped`,
+      { code: 'TimeoutError', retryable: true, fault: 'server' },
+    ));
     const promise = (async () => {
       let end;
       const who = {};
       try {
-        const result = await client.assumeRoleForPodIdentity({ clusterName, token: order.token }, { signal: controller.signal });
+        const call = client.assumeRoleForPodIdentity({ clusterName, token: order.token }, { signal: deadline.signal });
+        const result = await deadline.race(call);
         end = { result, attempts: 1, clockOffsetMs: client.clockOffset ?? 0 };
         // The agent's keys for what was fetched.
         who.fetched_role_arn = result.assumedRoleUser?.arn;
@@ -182,6 +192,8 @@ export function createSidecarHandler(options = {}) {
         end = { error: fieldsOf(failure), attempts: failure.attempts ?? 0 };
         metrics.upstreamError(failure.irrecoverable === true ? 'NonRecoverable' : 'Recoverable', failure.code ?? 'Unknown');
         describeError(who, failure, order.token);
+      } finally {
+        deadline.clear();
       }
       flights.delete(order.key);
       if (order.background) {
@@ -199,7 +211,7 @@ export function createSidecarHandler(options = {}) {
       pump();
       ended.delete(tokenHash);
     })();
-    flights.set(order.key, { promise, controller });
+    flights.set(order.key, { promise, deadline });
   }
 
   /** The machine's answer as written: frozen, `content-length` set; a 200 kept for replay. */
@@ -298,6 +310,11 @@ export function createSidecarHandler(options = {}) {
     if (status === 200 && (cache === 'hit' || cache === 'renew')) metrics.served();
     if (cache !== undefined) log.cache = cache;
     if (status === 403) log.host = echoHost(host ?? '');
+    // The agent's error bodies name their code: `[<request-id>]: (<Code>): ...`.
+    if (status !== 200 && log.code === undefined) {
+      const code = ERROR_CODE.exec(result.body)?.[1];
+      if (code !== undefined) log.code = code;
+    }
     const record = () => ({
       level: status >= 500 ? 'warn' : 'info',
       msg: 'credentials request',
@@ -370,7 +387,7 @@ export function createSidecarHandler(options = {}) {
         closed = true;
         agent.close();
         const reason = new EksAuthError('the sidecar is shutting down', { code: 'Aborted', fault: 'server' });
-        for (const flight of flights.values()) flight.controller.abort(reason);
+        for (const flight of flights.values()) flight.deadline.abort(reason);
         pump();
         await handler.idle();
         clearTimeout(timer);
@@ -488,7 +505,7 @@ function normalizeOptions(options) {
     client, clusterName, hosts = DEFAULTS.hosts, maxCacheSize = DEFAULTS.maxCacheSize, rateLimit = DEFAULTS.rateLimit,
     refreshRateLimit = DEFAULTS.refreshRateLimit, maxRetention = DEFAULTS.maxRetention, now = Date.now,
     random = Math.random, logger = noop, metrics = {}, answerWithinMs = DEFAULTS.answerWithinMs,
-    maxInflight = DEFAULTS.maxInflight, sweepIntervalMs = DEFAULTS.sweepIntervalMs,
+    maxInflight = DEFAULTS.maxInflight, sweepIntervalMs = DEFAULTS.sweepIntervalMs, maxCallMs = DEFAULTS.maxCallMs,
   } = options;
   if (typeof client?.assumeRoleForPodIdentity !== 'function') throw invalid('client', 'must be an EksAuthClient');
   if (typeof clusterName !== 'string' || clusterName === '') throw invalid('clusterName', 'is required');
@@ -506,7 +523,7 @@ function normalizeOptions(options) {
     return Math.floor(value);
   };
   whole('maxCacheSize', maxCacheSize);
-  whole('rateLimit', rateLimit);
+  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < 0) throw invalid('rateLimit', 'must be a number of 0 or more');
   whole('refreshRateLimit', refreshRateLimit);
   whole('maxInflight', maxInflight);
   // The agent's burst: half the rate (Go `rate.NewLimiter(r, r/2)`), at least 1.
@@ -528,6 +545,7 @@ function normalizeOptions(options) {
     answerWithinMs: duration('answerWithinMs', answerWithinMs),
     maxInflight,
     sweepIntervalMs: duration('sweepIntervalMs', sweepIntervalMs, 1),
+    maxCallMs: duration('maxCallMs', maxCallMs, 1),
     now,
     random,
     logLevel,

@@ -58,7 +58,7 @@ const HOST_ECHO_CHARS: usize = 256;
 
 /// The agent's settings, with its defaults (`cmd/server.go:126-150`, the parity reference §2.9).
 /// JavaScript's `AgentConfig` is this shape; a member left out keeps its default.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AgentConfig {
     /// Addresses served: the `Host` check (`-b`).
@@ -69,7 +69,7 @@ pub struct AgentConfig {
     /// caching off.
     pub max_retention_ms: u64,
     /// Requests a second a listener (1000); 0 for no limit.
-    pub rate_limit: u32,
+    pub rate_limit: f64,
     /// Requests at once a listener (500).
     pub burst: u32,
     /// Background renewals a second (`--max-service-qps`, 3), the burst alike; 0 for no limit.
@@ -102,7 +102,7 @@ impl Default for AgentConfig {
             hosts: vec!["169.254.170.23".into(), "fd00:ec2::23".into()],
             max_cache_size: 2000,
             max_retention_ms: DEFAULT_MAX_RETENTION_MS as u64,
-            rate_limit: 1000,
+            rate_limit: 1000.0,
             burst: 500,
             refresh_rate_limit: 3,
             sweep_interval_ms: 60_000,
@@ -397,7 +397,7 @@ impl AgentMachine {
         if config.sweep_interval_ms == 0 {
             return Err(Error::input("sweepIntervalMs", "must be 1 or more"));
         }
-        let refresh = TokenBucket::new(config.refresh_rate_limit, config.refresh_rate_limit);
+        let refresh = TokenBucket::new(f64::from(config.refresh_rate_limit), config.refresh_rate_limit);
         Ok(AgentMachine {
             caching: config.max_cache_size > 0 && config.max_retention_ms > 0,
             config,
@@ -497,6 +497,12 @@ impl AgentMachine {
         }
         let key = CacheKey::of(request.token);
         let known = self.entries.get(&key).map(|e| e.validity).or_else(|| self.flights.get(&key).map(|f| f.validity));
+        if known.is_none() && self.flights_full() {
+            // Before the token is parsed (most of a refusal's cost, for a large one): a flood past
+            // the bound is shed as cheaply as it can be; its retry meets the token's 400 if any.
+            self.metrics.cache_miss += 1;
+            return self.busy();
+        }
         let validity = match known.map_or_else(|| claims::validity(request.token), Ok) {
             Ok(v) => v,
             Err(refusal) => return self.refuse(&refusal),
@@ -532,9 +538,8 @@ impl AgentMachine {
         }
         let cache = if self.flights.contains_key(&key) {
             CacheUse::Join
-        } else if self.config.max_flights > 0 && self.flights.len() >= self.config.max_flights {
-            let message = format!("{} calls to EKS Auth are in flight already, the most the agent makes at once; ask again", self.config.max_flights);
-            return self.answer_now(Answer::text(503, &error_body(None, BUSY_CODE, &message, Fault::Server)));
+        } else if self.flights_full() {
+            return self.busy();
         } else {
             self.begin(key, request.token.to_string(), validity, false);
             CacheUse::Miss
@@ -685,6 +690,15 @@ impl AgentMachine {
         if self.next_sweep.is_none() {
             self.next_sweep = Some(now.saturating_add(self.config.sweep_interval_ms));
         }
+    }
+
+    fn flights_full(&self) -> bool {
+        self.config.max_flights > 0 && self.flights.len() >= self.config.max_flights
+    }
+
+    fn busy(&mut self) -> Decision {
+        let message = format!("{} calls to EKS Auth are in flight already, the most the agent makes at once; ask again", self.config.max_flights);
+        self.answer_now(Answer::text(503, &error_body(None, BUSY_CODE, &message, Fault::Server)))
     }
 
     fn answer_now(&mut self, answer: Answer) -> Decision {

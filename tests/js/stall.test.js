@@ -39,7 +39,7 @@ async function hangingCalls(mode) {
 const tokenFor = (n) => forgedToken(n, 0);
 
 /** A client the test drives: each call waits until the test settles it; records its signal and
- * emits 'call'. `answer(...)` on the handler makes its call a few microtasks later: `await called()`. */
+ * emits 'call' a microtask later: `await called()` after `answer(...)`. */
 function heldClient() {
   const calls = [];
   const client = Object.assign(new EventEmitter(), {
@@ -49,7 +49,8 @@ function heldClient() {
       let settle;
       const promise = new Promise((resolve, reject) => { settle = { resolve, reject }; });
       calls.push({ token: params.token, signal, ...settle });
-      client.emit('call');
+      // The handler may call within `answer(...)` itself: the test listens once that returned.
+      queueMicrotask(() => client.emit('call'));
       return promise;
     },
   });
@@ -74,13 +75,16 @@ describe('every attempt ends by a timer the code holds, while garbage collection
     assert.equal(report.openConnections, 0, 'connections left open');
   });
 
-  test('1000 sidecar calls in flight (3 attempts each): every request answered, every attempt ended at its deadline (+2 s), no connection left', async () => {
+  test('1000 sidecar calls in flight (3 attempts each, retries within the quota): every request answered, every attempt ended at its deadline (+2 s), no connection left', async () => {
     const report = await hangingCalls('handler');
     assert.equal(report.answered, report.calls);
     assert.deepEqual(report.statuses, { 500: report.calls });
     assert.equal(report.inflightLeft, 0, `calls still in flight: ${JSON.stringify(report)}`);
     assert.equal(report.callsEnded, report.calls);
-    assert.equal(report.attemptsEnded, report.calls * report.attempts, `attempts whose request never ended: ${JSON.stringify(report)}`);
+    // Standard retry mode's quota (500 tokens, 10 a retry after a timeout) allows 50 retries in
+    // all; past it each call makes its one attempt.
+    assert.equal(report.attemptsStarted, report.calls + 50, `retries past the quota: ${JSON.stringify(report)}`);
+    assert.equal(report.attemptsEnded, report.attemptsStarted, `attempts whose request never ended: ${JSON.stringify(report)}`);
     const bound = report.deadlineMs + 2000;
     assert.ok(report.slowestAttemptMs <= bound, `slowest attempt ${report.slowestAttemptMs} ms, bound ${bound}: ${JSON.stringify(report)}`);
     assert.equal(report.openConnections, 0, 'connections left open');
@@ -98,7 +102,8 @@ describe('calls in flight: a maximum age and a bound', () => {
     await once(client.calls[0].signal, 'abort');
     const answer = await first;
     assert.equal(answer.status, 500);
-    assert.match(answer.body, /^\[\]: \(TimeoutError\): no answer from EKS Auth within 50 ms: the call was dropped, fault: server\n$/);
+    // The machine hears of a timeout and answers as for any attempt EKS Auth left unanswered.
+    assert.match(answer.body, /^\[\]: \(TimeoutError\): no response from EKS Auth in time, fault: server\n$/);
     assert.equal(handler.inflightCount, 0);
     // The client never settled the first call; a new request still makes a new one.
     const second = handler.answer('GET', '/v1/credentials', '127.0.0.1', token);
@@ -126,7 +131,7 @@ describe('calls in flight: a maximum age and a bound', () => {
     assert.equal(handler.inflightCount, 2);
     const refused = await handler.answer('GET', '/v1/credentials', '127.0.0.1', tokenFor(3));
     assert.equal(refused.status, 503);
-    const expected = agentErrorResponse({ code: 'TooManyCallsInFlight', status: 503, message: '2 calls to EKS Auth are in flight already, the most the sidecar makes at once; ask again' });
+    const expected = agentErrorResponse({ code: 'TooManyCallsInFlight', status: 503, message: '2 calls to EKS Auth are in flight already, the most the agent makes at once; ask again' });
     assert.equal(refused.body, `${expected.body}\n`);
     assert.match(refused.body, /^\[\]: \(TooManyCallsInFlight\): .*, fault: server\n$/);
     assert.equal(client.calls.length, 3, 'no call made for the refused token');

@@ -7,7 +7,7 @@
 //   MODE=client   the project's client over the Node transport, configured as the sidecar's (a
 //                 caller signal held, a 500 ms connect timeout, DEADLINE_MS for the whole
 //                 attempt, one attempt): how many ended, the slowest, their codes.
-//   MODE=handler  the sidecar's handler with that client (3 attempts, no backoff) and distinct
+//   MODE=handler  the sidecar's handler with that client (3 attempts, the retry quota) and distinct
 //                 tokens: every request is answered, the calls in flight all end, and each attempt
 //                 is timed from its own start (starting 1000 took seconds on a loaded machine, and
 //                 a call's three attempts each wait for the loaded event loop).
@@ -39,8 +39,10 @@ await new Promise((resolve) => server.listen({ port: 0, host: '127.0.0.1', backl
 
 /** How long each attempt's request took, from its start until the transport let it go. */
 const attemptDurations = [];
+let attemptsStarted = 0;
 function timedFetch(fetch) {
   return (url, init) => {
+    attemptsStarted += 1;
     const at = performance.now();
     return fetch(url, init).finally(() => attemptDurations.push(performance.now() - at));
   };
@@ -121,7 +123,7 @@ process.stdout.write(`${JSON.stringify({
     ? {
       answered: Object.values(statuses).reduce((a, b) => a + b, 0), statuses, inflightLeft: handler.inflightCount,
       inflightEndedMs: Math.round(inflightMs), callsEnded: callDurations.length, slowestCallMs: Math.round(Math.max(0, ...callDurations)),
-      attemptsEnded: attemptDurations.length, slowestAttemptMs: Math.round(Math.max(0, ...attemptDurations)),
+      attemptsStarted, attemptsEnded: attemptDurations.length, slowestAttemptMs: Math.round(Math.max(0, ...attemptDurations)),
     }
     : { ended: durations.length, slowestMs: Math.round(Math.max(0, ...durations)), codes }),
   openConnections: open.size,
