@@ -1,7 +1,7 @@
 /**
- * The EKS Pod Identity Agent's container-credentials endpoint: a web-standard handler, a node:http
- * server with probes and Prometheus metrics, and a CLI. Node 20+ (the handler alone needs only
- * `fetch` types and Web Crypto, once the package's wasm is initialized).
+ * The EKS Pod Identity Agent's container-credentials endpoint: a host-neutral handler driving the
+ * core's agent machine (`eks-auth-wasm/handler` in every host), a node:http server with probes and
+ * Prometheus metrics, and a CLI.
  */
 import type { Registry } from 'prom-client';
 
@@ -20,20 +20,10 @@ export interface LogRecord {
   [field: string]: unknown;
 }
 
-/** Counters the handler increments; `createSidecarMetrics` backs them with prom-client. */
+/** The host's own counters, which the handler increments; the agent's (`pod_identity_*`) are
+ * the machine's counts (`SidecarHandler.agentMetrics`). `createSidecarMetrics` backs both with
+ * prom-client. */
 export interface SidecarMetrics {
-  /** `pod_identity_http_response{code}`: the handler's answers on `/v1/credentials` (not the rate
-   * limit's 429, as in the agent, whose middleware answers it). */
-  httpResponse(code: number): void;
-  /**
-   * `pod_identity_cache_state{state}`, the agent's meanings: `hit` a background renewal that
-   * succeeded, `miss` a request that found nothing to serve, `evicted` an entry dropped
-   * (capacity, expiry, irrecoverable error).
-   */
-  cacheState(state: 'hit' | 'miss' | 'evicted'): void;
-  /** `pod_identity_cache_errors{type,code}`: background renewals that failed; `NonRecoverable`
-   * ones evict; `code` EKS Auth's error code, `Unknown` when it did not answer. */
-  cacheError(type: 'Recoverable' | 'NonRecoverable', code: string): void;
   /** `eks_auth_sidecar_cache_served_total`: answers served from the cache. */
   served(): void;
   /** `eks_auth_sidecar_rate_limited_total`: requests answered 429. */
@@ -60,11 +50,13 @@ export interface SidecarHandlerOptions {
   burst?: number;
   /** Background renewals per second sent to EKS Auth (the agent's `--max-service-qps`). Default 3; 0 = no limit. */
   refreshRateLimit?: number;
-  /** Renew cached credentials after at most this many ms (`credentialsFreshness`). Default 3 h; 0 disables the cache. */
+  /** Renew cached credentials after at most this many ms. Default 3 h; 0 disables the cache. */
   maxRetention?: number;
-  /** Clock, epoch ms: cache freshness and the rate limits. Default `Date.now`. */
+  /** How often the machine sweeps the cache for renewal and dropping (the agent's janitor). Default 60 000. */
+  sweepIntervalMs?: number;
+  /** Clock, epoch ms, passed to the machine with every input. Default `Date.now`. */
   now?: () => number;
-  /** Jitter source in [0, 1) for `errorRetryDelay`. Default `Math.random`. */
+  /** Draws the machine's jitter seed, in [0, 1). Default `Math.random`. */
   random?: () => number;
   /** Receives every record; with a `level` property (as `jsonLogger`'s), records below it are not built. */
   logger?: ((record: LogRecord) => void) & { level?: LogRecord['level'] };
@@ -75,8 +67,8 @@ export interface SidecarHandlerOptions {
   /** Calls to EKS Auth in flight at most; past it a request whose token is not cached gets 503
    * (`TooManyCallsInFlight`, fault: server) at once. Default 256; 0 = no limit. */
   maxInflight?: number;
-  /** A call in flight longer than this (all its attempts) is dropped and its connection aborted;
-   * the next request for its token starts afresh. Default 10 000. */
+  /** A client that has not ended a call after this long (all its attempts) is given up on: its
+   * signal aborts and the machine hears of a timeout. Default 10 000. */
   maxCallMs?: number;
 }
 
@@ -88,14 +80,28 @@ export interface Answer {
   readonly body: string | Uint8Array;
 }
 
-/** `(request) => response`, plus bookkeeping for tests and shutdown. */
+/** A request in the handler's plain shape: `headers` lower-case names, or anything with `get(name)`. */
+export interface PlainRequest {
+  method?: string;
+  url: string;
+  headers?: Record<string, string | undefined> | { get(name: string): string | null };
+}
+
+/** The agent machine's counter samples. */
+export interface AgentSample {
+  name: 'pod_identity_http_response' | 'pod_identity_cache_state' | 'pod_identity_cache_errors';
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** `(request) => answer`, plus bookkeeping for metrics, tests and shutdown. */
 export interface SidecarHandler {
-  (request: Request): Promise<Response>;
+  (request: PlainRequest, options?: { listener?: string; peer?: { remoteAddress?: string; remotePort?: number } }): Answer | Promise<Answer>;
   /**
-   * The same decision for hosts that write their own responses (node:http in `startSidecar`):
-   * `path` without the query, `host` the `Host` header, `token` the `Authorization` header ('' when
-   * absent). A cached answer comes back synchronously, without parsing or hashing the token; a miss
-   * as a promise. Never rejects.
+   * The same for hosts that read requests themselves (node:http in `startSidecar`): `path`
+   * without the query, `host` the `Host` header, `token` the `Authorization` header ('' when
+   * absent). A replayed answer comes back synchronously; one that waits on EKS Auth as a
+   * promise. Never rejects.
    */
   answer(
     method: string, path: string, host: string | undefined, token: string,
@@ -105,13 +111,28 @@ export interface SidecarHandler {
     /** The client's socket (`remoteAddress`, `remotePort`), logged as `client-addr`. */
     peer?: { remoteAddress?: string; remotePort?: number },
   ): Answer | Promise<Answer>;
-  /** Resolves once no upstream call is in flight (background renewals included). */
+  /** The agent's counters, as the machine counts them (replays included). */
+  agentMetrics(): AgentSample[];
+  /** Entries dropped since start, by reason. */
+  evictions(): { tokenExpired: number; credentialsExpired: number; untouched: number; irrecoverable: number; capacity: number };
+  /** Wakes the machine now, as its timer would (tests on an injected clock). */
+  tick(): void;
+  /** The settings in force, as the machine holds them. */
+  readonly limits: {
+    hosts: string[]; maxCacheSize: number; maxRetentionMs: number; rateLimit: number; burst: number;
+    refreshRateLimit: number; sweepIntervalMs: number; answerWithinMs: number; maxFlights: number;
+    credentialsPath: '/v1/credentials'; renewalsKeepUp: boolean;
+  };
+  /** Resolves once no exchange is running (background renewals included). */
   idle(): Promise<void>;
-  /** Aborts upstream calls in flight; no more background renewals. */
+  /** No exchange is ordered from now on; those running are aborted, waiting requests answered. */
   close(): Promise<void>;
   readonly cacheSize: number;
   readonly inflightCount: number;
 }
+
+/** A web-standard `(Request) => Promise<Response>` over a handler (`cache-control: no-store` added). */
+export declare function fetchHandler(handler: SidecarHandler): (request: Request) => Promise<Response>;
 
 export declare const CREDENTIALS_PATH: '/v1/credentials';
 export declare const DEFAULTS: Readonly<{
@@ -122,6 +143,7 @@ export declare const DEFAULTS: Readonly<{
   maxRetention: number;
   answerWithinMs: number;
   maxInflight: number;
+  sweepIntervalMs: number;
   maxCallMs: number;
 }>;
 export declare const DEFAULT_PORTS: Readonly<{ port: 2706; probePort: 2703; metricsPort: 2705 }>;
@@ -136,7 +158,11 @@ export declare function createSidecarHandler(options: SidecarHandlerOptions): Si
 
 /** The agent's three counters and the sidecar's own on `registry` (a new private one by default);
  * with `processMetrics` (default: when the registry is made here) prom-client's default metrics. */
-export declare function createSidecarMetrics(options?: { registry?: Registry; processMetrics?: boolean }): SidecarMetrics & { registry: Registry };
+export declare function createSidecarMetrics(options?: { registry?: Registry; processMetrics?: boolean }): SidecarMetrics & {
+  registry: Registry;
+  /** Reads the agent's counters from `handler` from now on. */
+  observe(handler: SidecarHandler): void;
+};
 
 export interface SidecarOptions extends Omit<SidecarHandlerOptions, 'client'> {
   /** A ready client; otherwise one is made from `region`, `endpoint`, `useFips`, `credentials`. */

@@ -9,6 +9,6 @@
  * // AWS_CONTAINER_CREDENTIALS_FULL_URI=sidecar.url in the pod's SDK
  * await sidecar.close();
  */
-export { CREDENTIALS_PATH, DEFAULTS, createSidecarHandler } from './handler.js';
+export { CREDENTIALS_PATH, DEFAULTS, createSidecarHandler, fetchHandler } from './handler.js';
 export { CLIENT_LIMITS, DEFAULT_PORTS, createSidecarMetrics, loopbackOnly, startSidecar } from './server.js';
 export { USAGE, SidecarUsageError, envName, jsonLogger, parseGoDuration, parseSidecarArgs, runSidecarCli } from './cli.js';
