@@ -5,7 +5,7 @@
 #[path = "support/sim.rs"]
 mod sim;
 
-use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheUse, Decision, Request, CREDENTIALS_PATH};
+use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheUse, Decision, Replay, Request, CREDENTIALS_PATH};
 use eks_auth_wasm::agent::metrics::{self, ErrorType};
 use eks_auth_wasm::exchange::{AttemptId, ClientState, Event, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome, QUOTA_CAPACITY};
 use eks_auth_wasm::request::AssumeRoleRequest;
@@ -518,4 +518,52 @@ fn extreme_times() {
             }
         }
     }
+}
+
+/// A replay through `replay`: the rate limit, the entry touched (LRU) and counted as a 200, with
+/// no token parsed; refused once the entry is gone or due for renewal.
+#[test]
+fn replays_are_limited_touched_and_counted() {
+    let mut agent = AgentMachine::new(AgentConfig { max_cache_size: 2, rate_limit: 1000.0, burst: 2, ..config() }, 1).unwrap();
+    let tokens: Vec<String> = (0..3).map(|i| token(&format!("r{i}"), Some(T0 + 24 * H), None)).collect();
+    let mut entries = Vec::new();
+    for (i, t) in tokens.iter().take(2).enumerate() {
+        let now = T0 + i as u64 * S;
+        let Decision::Wait(_) = ask(&mut agent, now, t) else { panic!("a miss parks") };
+        let order = agent.poll_exchange().unwrap();
+        agent.handle_exchange_result(now, order.key, outcome(now + 6 * H));
+        let (_, answer) = agent.poll_answer().unwrap();
+        assert!(answer.serve_until_ms.is_some());
+        entries.push(answer.entry.expect("a cached answer names its entry"));
+    }
+    let before = agent.metrics().http_response[&200];
+    assert_eq!(agent.replay(T0 + 10 * S, 0, entries[0]), Replay::Served);
+    assert_eq!(agent.metrics().http_response[&200], before + 1, "counted as the agent's 200");
+    // Burst 2 at 1000/s: two at one instant, the third refused.
+    assert_eq!(agent.replay(T0 + 11 * S, 0, entries[0]), Replay::Served);
+    assert_eq!(agent.replay(T0 + 11 * S, 0, entries[0]), Replay::Served);
+    assert_eq!(agent.replay(T0 + 11 * S, 0, entries[0]), Replay::Limited);
+    // The replay touched r0: a third token evicts r1, the least recently used.
+    let now = T0 + 12 * S;
+    let Decision::Wait(_) = ask(&mut agent, now, &tokens[2]) else { panic!("a miss parks") };
+    let order = agent.poll_exchange().unwrap();
+    agent.handle_exchange_result(now, order.key, outcome(now + 6 * H));
+    assert_eq!(agent.evictions().capacity, 1);
+    assert_eq!(agent.replay(now + S, 0, entries[1]), Replay::Ask, "r1 is gone");
+    assert_eq!(agent.replay(now + S, 0, entries[0]), Replay::Served, "r0 stays");
+    assert_eq!(agent.replay(T0 + 3 * H, 0, entries[0]), Replay::Ask, "due for renewal: the machine decides");
+}
+
+/// Past `max_flights` a token neither cached nor in flight gets 503 before it is parsed; a
+/// request for a token in flight joins it.
+#[test]
+fn the_flight_bound_sheds_before_parsing() {
+    let mut agent = AgentMachine::new(AgentConfig { max_flights: 1, answer_within_ms: 0, ..config() }, 1).unwrap();
+    let first = token("f0", Some(T0 + 24 * H), None);
+    assert!(matches!(ask(&mut agent, T0, &first), Decision::Wait(_)));
+    let (status, text) = body(&ask(&mut agent, T0, "not-a-token"));
+    assert_eq!(status, 503);
+    assert!(text.starts_with("[]: (TooManyCallsInFlight): 1 calls to EKS Auth are in flight already"), "{text}");
+    assert!(matches!(ask(&mut agent, T0, &first), Decision::Wait(_)), "joins the call in flight");
+    assert_eq!(agent.flights_len(), 1);
 }

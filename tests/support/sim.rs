@@ -5,7 +5,7 @@
 //! credential life run in milliseconds, with no clock and no sleep.
 #![allow(dead_code)]
 
-use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, Answer, CacheKey, Decision, Request, RequestId, CREDENTIALS_PATH};
+use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, Answer, CacheKey, Decision, Replay, Request, RequestId, CREDENTIALS_PATH};
 use eks_auth_wasm::exchange::{AttemptId, ClientState, Exchange, ExchangeConfig};
 use eks_auth_wasm::request::{AssumeRoleRequest, SignedRequest};
 use eks_auth_wasm::response::HttpResponse;
@@ -214,7 +214,7 @@ pub struct Host {
     replay: HashMap<String, (Answer, u64)>,
     /// Answers to parked requests, as they came.
     pub answered: Vec<(RequestId, Answer)>,
-    /// Answers replayed from `replay`, without the machine.
+    /// Answers replayed from `replay` (the machine asked only `replay`: limit, touch, count).
     pub replayed: usize,
     /// Parked requests' tokens.
     parked: HashMap<RequestId, String>,
@@ -240,13 +240,20 @@ impl Host {
 
     /// A pod's request: answered now (`Ok`), or parked (`Err(id)`).
     pub fn request(&mut self, now: u64, token: &str) -> Result<Answer, RequestId> {
-        if let Some((answer, until)) = self.replay.get(token) {
-            if now < *until {
-                self.replayed += 1;
-                return Ok(answer.clone());
-            }
-        }
-        let decision = self.agent.handle_request(now, &Request { path: CREDENTIALS_PATH, host: Some("169.254.170.23"), token, listener: 0 });
+        let request = Request { path: CREDENTIALS_PATH, host: Some("169.254.170.23"), token, listener: 0 };
+        let replayable = self.replay.get(token).filter(|(_, until)| now < *until).and_then(|(answer, _)| Some((answer.clone(), answer.entry?)));
+        let decision = match replayable {
+            Some((answer, entry)) => match self.agent.replay(now, 0, entry) {
+                Replay::Served => {
+                    self.replayed += 1;
+                    return Ok(answer);
+                }
+                // The bucket is empty: asking again takes nothing and gives the machine's 429.
+                Replay::Limited => self.agent.handle_request(now, &request),
+                Replay::Ask => self.agent.handle_admitted(now, &request),
+            },
+            None => self.agent.handle_request(now, &request),
+        };
         let result = match decision {
             Decision::Answer(answer) => {
                 self.keep(token, &answer);
