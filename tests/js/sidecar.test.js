@@ -236,6 +236,27 @@ describe('handler in process', () => {
     assert.equal(received(w), 0);
   });
 
+  test('exp and nbf are checked locally, before any call and before a cached answer is replayed (the agent\'s texts)', async (t) => {
+    const w = await world(t);
+    const expired = 'Service account token failed basic claim validations: token is expired\n';
+    // A token living 1 h, asked at 2 h: the agent answers 400, with no call.
+    const shortLived = await w.emulator.mintToken({ namespace: 'team-a', serviceAccount: 'app-a', lifetimeSeconds: 3600 });
+    const first = await call(w.handler, shortLived);
+    assert.equal(first.status, 200);
+    assert.equal((await call(w.handler, shortLived)).status, 200, 'replayed while the token lives');
+    w.clock.advance(3600 * 1000);
+    const late = await call(w.handler, shortLived);
+    assert.equal(late.status, 400);
+    assert.equal(late.text, expired);
+    assert.equal(received(w), 1, 'no call for the expired token, and its cached answer not replayed');
+    const notYet = await w.emulator.mintToken({ namespace: 'team-a', serviceAccount: 'app-a', notBefore: Math.floor(w.clock.now() / 1000) + 600 });
+    const early = await call(w.handler, notYet);
+    assert.equal(early.status, 400);
+    assert.equal(early.text, 'Service account token failed basic claim validations: token is not valid yet\n');
+    assert.equal(received(w), 1);
+    assert.equal(w.handler.evictions().tokenExpired, 1);
+  });
+
   test('credentials with 15 s or less left: the agent\'s 500 text, nothing cached', async (t) => {
     const w = await world(t, { emulator: { credentialsLifetimeSeconds: 10 } });
     const token = await w.mint('team-a', 'app-a');
