@@ -560,6 +560,37 @@ describe('handler in process', () => {
 });
 
 describe('over HTTP', () => {
+  test('Node never loads undici: a miss and a replay through node:http, no global Request/Response', async () => {
+    // In a child of its own: this test process loaded undici long ago (its fetch).
+    const emulatorUrl = new URL('../../pkg/emulator/index.js', import.meta.url).href;
+    const sidecarUrl = new URL('../../pkg/sidecar/index.js', import.meta.url).href;
+    const script = `
+      import { startEmulator, DEFAULT_CALLER } from ${JSON.stringify(emulatorUrl)};
+      import { startSidecar } from ${JSON.stringify(sidecarUrl)};
+      const { request } = process.getBuiltinModule('node:http');
+      const emulator = await startEmulator({ associations: ${JSON.stringify(ASSOCIATIONS)} });
+      const token = await emulator.mintToken({ namespace: 'team-a', serviceAccount: 'app-a' });
+      const sidecar = await startSidecar({ clusterName: ${JSON.stringify(CLUSTER)}, region: ${JSON.stringify(REGION)}, endpoint: emulator.endpoint,
+        credentials: DEFAULT_CALLER, port: 0, probePort: 0, metricsPort: 0 });
+      const get = () => new Promise((resolve, reject) => request(sidecar.url, { headers: { authorization: token } },
+        (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject).end());
+      const statuses = [await get(), await get()];
+      const undici = process.moduleLoadList.filter((m) => m.includes('undici'));
+      await sidecar.close();
+      await emulator.close();
+      process.stdout.write(JSON.stringify({ statuses, undici }));`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: CHILD_ENV });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const [code] = await new Promise((resolve) => child.on('close', (...args) => resolve(args)));
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(stdout);
+    assert.deepEqual(report.statuses, [200, 200]);
+    assert.deepEqual(report.undici, [], 'undici loaded: something reached the global Request, Response, Headers or fetch');
+  });
+
   test('a real AWS SDK (fromHttp) gets the emulator\'s credentials through a token file', async (t) => {
     const w = await world(t);
     const sidecar = await serve(t, w);
