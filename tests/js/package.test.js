@@ -29,9 +29,12 @@ before(() => {
 
 after(() => packed?.cleanup());
 
-test('exports: types first, then workerd, deno, node, browser, default; the Node-only sidecar and emulator, the wasm and package.json by subpath', () => {
+test('exports: types first, then workerd, deno, node, browser, default; the host-neutral handler, the Node-only sidecar and emulator, the wasm and package.json by subpath', () => {
   assert.equal(pkg.type, 'module');
-  assert.deepEqual(Object.keys(pkg.exports), ['.', './sidecar', './emulator', './eks-auth.wasm', './package.json']);
+  assert.deepEqual(Object.keys(pkg.exports), ['.', './handler', './sidecar', './emulator', './eks-auth.wasm', './package.json']);
+  // The handler is one file for every host (workerd, deno, bun, browser, edge-light, node): it
+  // imports the package by name, so each host's own condition of '.' applies beneath it.
+  assert.deepEqual(pkg.exports['./handler'], { types: './pkg/sidecar/handler.d.ts', default: './pkg/sidecar/handler.js' });
   for (const sub of ['./sidecar', './emulator']) assert.deepEqual(Object.keys(pkg.exports[sub]), ['types', 'node'], sub);
   assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'workerd', 'deno', 'node', 'browser', 'default']);
   assert.equal(pkg.exports['.'].types, pkg.types);
@@ -96,6 +99,18 @@ test('Node: one API per process — the bundled entry holds it all, and every ot
       const target = posix.normalize(posix.join(posix.dirname(file), specifier));
       assert.ok(!api.has(target) || helpers.has(target), `${file} imports ${specifier}: import it from '${pkg.name}'`);
     }
+  }
+});
+
+test('the handler export is host-neutral: it reaches no Node built-in and no Node-only module, and imports the API by name', () => {
+  const entry = pkg.exports['./handler'].default.replace(/^\.\//, '');
+  const files = [...reachable([entry])].filter((f) => f.endsWith('.js')).sort();
+  assert.deepEqual(files, ['pkg/deadline.js', entry], 'the handler and the deadline helper, nothing of the Node sidecar');
+  for (const file of files) {
+    const code = readFileSync(join(root, file), 'utf8').split('\n').filter((line) => !/^\s*(\/\/|\/?\*)/.test(line)).join('\n');
+    const bare = [...code.matchAll(/\bfrom\s*['"]([^'".][^'"]*)['"]|\bimport\(\s*['"]([^'".][^'"]*)['"]/g)].map((m) => m[1] ?? m[2]);
+    assert.deepEqual(bare.filter((s) => s !== pkg.name), [], `${file} imports only '${pkg.name}' by name (each host resolves its own entry)`);
+    assert.ok(!/\bprocess\.|\brequire\(/.test(code), `${file}: no process, no require`);
   }
 });
 

@@ -16,6 +16,7 @@ import {
   type ContainerCredentials,
   type SignedRequest,
 } from 'eks-auth-wasm';
+import { createSidecarHandler, fetchHandler, type Answer } from 'eks-auth-wasm/handler';
 
 export async function exchange(token: string): Promise<ContainerCredentials> {
   await init();
@@ -102,6 +103,16 @@ export async function hosted(token: string): Promise<AssumeRoleResult> {
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wake - Date.now())));
     machine.handleTimeout(id, Date.now());
   }
+}
+
+/** The host-neutral handler in a web host (no Node types in this project): plain answers, and a fetch handler. */
+export function edge(client: EksAuthClient): (request: Request) => Promise<Response> {
+  const handler = createSidecarHandler({ client, clusterName: 'my-cluster', hosts: ['eks-auth.example.workers.dev'], answerWithinMs: 900 });
+  const answered: Answer | Promise<Answer> = handler({ method: 'GET', url: '/v1/credentials', headers: { host: 'eks-auth.example.workers.dev', authorization: 'a.b.c' } });
+  void Promise.resolve(answered).then((answer) => `${answer.status} ${answer.headers['content-type']}`);
+  // @ts-expect-error clusterName is required
+  createSidecarHandler({ client });
+  return fetchHandler(handler);
 }
 
 export function misuse(): void {
