@@ -28,7 +28,7 @@ function step(name, cmd, args) {
 
 /** The JavaScript tests of the fast tier: in one process, through the wasm, servers on loopback at
  * most; the others start browsers, Bun, Deno, workerd, Python or npm, or take tens of seconds. */
-const UNIT = ['core', 'properties', 'client', 'emulator', 'sidecar', 'cli-format', 'size'].map((name) => `${name}.test.js`);
+const UNIT = ['core', 'properties', 'client', 'emulator', 'sidecar', 'outage', 'cli-format', 'size'].map((name) => `${name}.test.js`);
 
 const args = process.argv.slice(2);
 const unit = args.includes('--unit');
@@ -51,6 +51,6 @@ const files = only.length
 step('javascript', process.execPath, ['--test', '--test-concurrency=1', ...files]);
 // The Node hosts (sidecar, client, CLI) on the LTS line too; the image runs Node 22.
 if (!unit && only.length === 0 && process.versions.node !== NODE22_VERSION) {
-  const nodeHosts = ['sidecar', 'sidecar-upstream', 'agent-cli', 'client', 'cli'].map((name) => join('tests', 'js', `${name}.test.js`));
+  const nodeHosts = ['sidecar', 'outage', 'sidecar-upstream', 'agent-cli', 'client', 'cli'].map((name) => join('tests', 'js', `${name}.test.js`));
   step(`javascript on Node ${NODE22_VERSION}`, NODE22, ['--test', '--test-concurrency=1', ...nodeHosts]);
 }
