@@ -220,7 +220,7 @@ test('an EKS Auth outage after the renewal point: pods keep getting fresh creden
 
   // During the outage: every answer is 200 with more than the SDK's margin left. The sdk pod ran
   // low at 58 min, 3 min into the outage, and got the credentials renewed at 30 min.
-  assert.equal(during.length, 26, "the polling pod each minute from 55 to 79 min, the sdk pod at 58");
+  assert.equal(during.length, 26, 'the polling pod each minute from 55 to 79 min, the sdk pod at 58');
   for (const a of during) {
     assert.equal(a.status, 200, `${a.pod} at ${minutes(a.at)} min: ${a.error}`);
     assert.ok(a.remaining > MARGIN, `${a.pod} at ${minutes(a.at)} min: ${a.remaining / MIN} min left`);
