@@ -19,7 +19,7 @@ import { join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import YAML from 'yaml';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
-import { agentErrorResponse, buildAssumeRoleRequest, hostAllowed, parseToken } from 'eks-auth-wasm';
+import { buildAssumeRoleRequest, hostAllowed } from 'eks-auth-wasm';
 import {
   DEFAULT_CALLER, DEFAULT_TOKEN_LIFETIME_SECONDS, POD_IDENTITY_AUDIENCE, startEmulator,
 } from '../../pkg/emulator/index.js';
@@ -27,6 +27,7 @@ import {
   CREDENTIALS_PATH, DEFAULT_PORTS, USAGE, envName, parseSidecarArgs, startSidecar,
 } from '../../pkg/sidecar/index.js';
 import { bundleModules, packedProject, wranglerBundle } from '../hosts/harness.js';
+import { assertAgentContract, contractTokens } from '../hosts/contract.js';
 
 /** Temporary projects to remove when the file's tests end. */
 const cleanups = [];
@@ -903,6 +904,11 @@ describe('cloudflare worker', () => {
       assert.match(wranglerText, new RegExp(`^#\\s+npx wrangler secret put ${secret}\\b`, 'm'));
     }
     assert.match(wranglerText, /^# EKS_AUTH_ENDPOINT = "https:\/\//m, 'the optional endpoint, documented');
+    for (const optional of ['EKS_AUTH_ANSWER_WITHIN_MS', 'EKS_AUTH_HOSTS']) assert.match(wranglerText, new RegExp(`^# ${optional} = "`, 'm'), `${optional}, documented`);
+    // The worker serves the package's one handler: no contract of its own.
+    const worker = readFileSync(workerPath, 'utf8');
+    assert.match(worker, new RegExp(`from '${rootPackage.name}/handler';`));
+    assert.ok(!/agentErrorResponse|parseToken|toContainerCredentials|\/v1\/credentials'/.test(worker), 'no hand-written contract (path, token parsing, answers)');
     // The example depends on this package; the worker imports it by name.
     const example = JSON.parse(readFileSync(join(CF, 'package.json'), 'utf8'));
     assert.ok(example.dependencies[rootPackage.name], `deploy/cloudflare/package.json depends on ${rootPackage.name}`);
@@ -922,15 +928,13 @@ describe('cloudflare worker', () => {
     assert.deepEqual(readFileSync(join(bundle().outdir, wasm[0])), readFileSync(join(root, rootPackage.exports['./eks-auth.wasm'])), 'the shipped wasm');
   });
 
-  test('the bundled worker in workerd: a minted token exchanged end to end; bad token 400; throttling 429; no secrets 500', async (t) => {
+  test('the bundled worker in workerd: the agent\'s contract (tests/hosts/contract.js) through the one handler; throttling passed through; Host default; missing secrets 500', async (t) => {
     const { Miniflare } = await import('miniflare');
     const CLUSTER = wrangler.vars.EKS_AUTH_CLUSTER_NAME;
     const REGION = wrangler.vars.EKS_AUTH_REGION;
-    const emulator = await startEmulator({
-      region: REGION,
-      signingKey: SIGNING_KEY,
-      associations: [{ cluster: CLUSTER, namespace: 'edge', serviceAccount: 'fn', roleArn: ROLE_ARN }],
-    });
+    const HOSTNAME = 'eks-auth.example.workers.dev';
+    const association = { cluster: CLUSTER, namespace: 'edge', serviceAccount: 'fn', roleArn: ROLE_ARN };
+    const emulator = await startEmulator({ region: REGION, signingKey: SIGNING_KEY, associations: [association] });
     t.after(() => emulator.close());
 
     // What Cloudflare runs: wrangler's bundle, its .wasm a module compiled ahead (CompiledWasm).
@@ -940,68 +944,43 @@ describe('cloudflare worker', () => {
     const options = (bindings) => ({
       ...bundleModules(bundle()),
       compatibilityDate: wrangler.compatibility_date,
-      // Two attempts: the retry is seen, the throttled case stays short.
-      bindings: { ...wrangler.vars, EKS_AUTH_ENDPOINT: emulator.endpoint, EKS_AUTH_MAX_ATTEMPTS: '2', ...bindings },
+      // Two attempts: the retry is seen, the throttled case stays short. Answers wait for EKS Auth
+      // (0): the 900 ms default would make a slow first call on a loaded machine a 500.
+      bindings: { ...wrangler.vars, EKS_AUTH_ENDPOINT: emulator.endpoint, EKS_AUTH_MAX_ATTEMPTS: '2', EKS_AUTH_ANSWER_WITHIN_MS: '0', ...bindings },
       handleRuntimeStdio: (stdout, stderr) => { capture(stdout); capture(stderr); },
     });
-    const mf = new Miniflare(options(secrets));
+    const mf = new Miniflare(options({ ...secrets, EKS_AUTH_HOSTS: HOSTNAME }));
     t.after(() => mf.dispose());
-    const ask = async (token, path = '/v1/credentials') => {
-      const response = await mf.dispatchFetch(`https://eks-auth.example.workers.dev${path}`, { headers: token === undefined ? {} : { authorization: token } });
+    const ask = async (token, { path = '/v1/credentials', host = HOSTNAME } = {}) => {
+      const response = await mf.dispatchFetch(`https://${host}${path}`, { headers: token === undefined ? {} : { authorization: token } });
       return { status: response.status, headers: response.headers, body: await response.text() };
     };
 
-    // 200: the container-credentials JSON, from a token the emulator minted.
-    const token = await emulator.mintToken({ namespace: 'edge', serviceAccount: 'fn' });
-    const ok = await ask(token);
-    assert.equal(ok.status, 200, ok.body);
-    assert.equal(ok.headers.get('content-type'), 'application/json');
-    assert.equal(ok.headers.get('cache-control'), 'no-store');
-    const credentials = JSON.parse(ok.body);
-    assert.deepEqual(Object.keys(credentials), ['AccessKeyId', 'SecretAccessKey', 'Token', 'AccountId', 'Expiration']);
-    assert.match(credentials.AccessKeyId, /^ASIA/);
-    assert.equal(credentials.AccountId, '111122223333');
-    assert.match(credentials.Expiration, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
-    assert.ok(Date.parse(credentials.Expiration) > Date.now());
-    assert.equal(emulator.stats.outcomes.ok, 1);
+    // The contract, as every host serves it: a cached second request makes no second call (the
+    // handler outlives the request in the isolate), the token checked before any call, 404, 403.
+    const tokens = await contractTokens(emulator, association, startEmulator);
+    const credentials = await assertAgentContract(ask, { emulator, tokens, label: 'worker' });
 
-    // 400, before any call: not a JWT; the agent's body, from the same core.
-    for (const bad of [undefined, 'not-a-token']) {
-      let expected;
-      try {
-        parseToken(bad ?? '');
-      } catch (error) {
-        expected = agentErrorResponse(error);
-      }
-      const answer = await ask(bad);
-      assert.equal(answer.status, 400);
-      assert.equal(answer.body, `${expected.body}\n`);
-    }
-    assert.equal(emulator.stats.received, 1, 'no call to EKS Auth for a malformed token');
-
-    // 400 from EKS Auth: a well-formed token its issuer did not sign.
-    const stranger = await startEmulator({ region: REGION });
-    const foreign = await stranger.mintToken({ namespace: 'edge', serviceAccount: 'fn' });
-    await stranger.close();
-    const refused = await ask(foreign);
-    assert.equal(refused.status, 400);
-    assert.match(refused.body, /^\[[^\]]+\]: \(InvalidTokenException\): .+, fault: client\n$/);
-
-    // 429: EKS Auth throttling, after the configured attempts.
+    // 429: EKS Auth throttling, after the configured attempts (a token not cached yet).
+    const other = await emulator.mintToken({ namespace: 'edge', serviceAccount: 'fn' });
     emulator.setFaults({ throttle: 1 });
     const before = emulator.stats.received;
-    const throttled = await ask(token);
+    const throttled = await ask(other);
     assert.equal(throttled.status, 429);
     assert.match(throttled.body, /^\[[^\]]*\]: \(ThrottlingException\): Rate exceeded, fault: client\n$/);
     assert.equal(emulator.stats.received - before, 2, 'EKS_AUTH_MAX_ATTEMPTS attempts');
     emulator.setFaults({ throttle: 0 });
 
-    assert.equal((await ask(token, '/')).status, 404);
+    // EKS_AUTH_HOSTS unset: the hostname each request came in on is served (Cloudflare routes only
+    // the Worker's own hostnames to it), so any name reaching the Worker is its own.
+    await mf.setOptions(options(secrets));
+    const routed = await ask(tokens.valid, { host: 'credentials.example.com' });
+    assert.equal(routed.status, 200, routed.body);
 
     // No secrets bound: 500 naming what is missing, and no unsigned call.
     await mf.setOptions(options({}));
     const received = emulator.stats.received;
-    const unconfigured = await ask(token);
+    const unconfigured = await ask(tokens.valid);
     assert.equal(unconfigured.status, 500);
     assert.match(unconfigured.body, /\(InvalidConfiguration\): .*AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/);
     assert.equal(emulator.stats.received, received);
@@ -1009,7 +988,7 @@ describe('cloudflare worker', () => {
     // The worker logged failures, and never a token or a secret.
     const logged = logs.join('');
     assert.match(logged, /"code":"ThrottlingException"/);
-    for (const secret of [token, foreign, DEFAULT_CALLER.secretAccessKey, credentials.SecretAccessKey, credentials.Token]) {
+    for (const secret of [...Object.values(tokens), other, DEFAULT_CALLER.secretAccessKey, credentials.SecretAccessKey, credentials.Token]) {
       assert.ok(!logged.includes(secret), 'no token or secret in the worker logs');
     }
   });
