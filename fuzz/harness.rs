@@ -643,8 +643,8 @@ pub fn agent_machine(data: &[u8]) -> Result<(), Error> {
     };
     let mut waiting_key: HashMap<RequestId, CacheKey> = HashMap::new();
     // Answers a host may replay: (entry, serve until).
-    let mut replayable: Vec<(u32, u64)> = Vec::new();
-    let keep = |a: &eks_auth_wasm::agent::machine::Answer, replayable: &mut Vec<(u32, u64)>| {
+    let mut replayable: Vec<(u64, u64)> = Vec::new();
+    let keep = |a: &eks_auth_wasm::agent::machine::Answer, replayable: &mut Vec<(u64, u64)>| {
         if let (200, Some(entry), Some(until)) = (a.status, a.entry, a.serve_until_ms) {
             replayable.push((entry, until));
         }

@@ -12,7 +12,6 @@ use crate::response::{AssumeRoleResult, HttpResponse};
 use crate::retry;
 use crate::shape;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Reads the argument `name` as `T`, naming the member at fault.
@@ -143,7 +142,8 @@ fn exchange_error(e: ErrorFields) -> ExchangeError {
 #[derive(Debug, Default)]
 pub struct ExchangeClient {
     shared: ClientState,
-    exchanges: BTreeMap<u32, Exchange>,
+    /// Few at once (one a call in flight): a scan costs less than a map's code in the wasm.
+    exchanges: Vec<(u32, Exchange)>,
     next: u32,
 }
 
@@ -195,19 +195,19 @@ impl ExchangeClient {
         };
         let exchange = Exchange::new(assume_role_input(input)?, config, seed)?;
         self.next = self.next.wrapping_add(1);
-        self.exchanges.insert(self.next, exchange);
+        self.exchanges.push((self.next, exchange));
         Ok(self.next)
     }
 
     /// The next attempt of exchange `id` due at `now`.
     pub fn poll_transmit(&mut self, id: u32, now: u64) -> Option<TransmitShape> {
-        let t = self.exchanges.get_mut(&id)?.poll_transmit(now, &self.shared)?;
+        let t = find(&mut self.exchanges, id)?.poll_transmit(now, &self.shared)?;
         Some(TransmitShape { attempt: t.attempt.0, request: t.request, connect_timeout_ms: t.connect_timeout_ms, deadline: t.deadline_ms })
     }
 
     /// The response to `attempt` of exchange `id`.
     pub fn handle_response(&mut self, id: u32, now: u64, attempt: u32, status: u16, headers: &[(String, String)], body: &[u8]) {
-        if let Some(exchange) = self.exchanges.get_mut(&id) {
+        if let Some(exchange) = find(&mut self.exchanges, id) {
             let pairs: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
             exchange.handle_response(now, &mut self.shared, AttemptId(attempt), &HttpResponse { status, headers: &pairs, body });
         }
@@ -225,7 +225,7 @@ impl ExchangeClient {
             "timeout" => Failure::Timeout,
             _ => return Err(Error::input("kind", "must be network, connectTimeout or timeout")),
         };
-        if let Some(exchange) = self.exchanges.get_mut(&id) {
+        if let Some(exchange) = find(&mut self.exchanges, id) {
             exchange.handle_failure(now, &mut self.shared, AttemptId(attempt), failure);
         }
         Ok(())
@@ -233,26 +233,26 @@ impl ExchangeClient {
 
     /// Time has passed for exchange `id`.
     pub fn handle_timeout(&mut self, id: u32, now: u64) {
-        if let Some(exchange) = self.exchanges.get_mut(&id) {
+        if let Some(exchange) = find(&mut self.exchanges, id) {
             exchange.handle_timeout(now, &mut self.shared);
         }
     }
 
     /// Ends exchange `id` now (its result says `Aborted`).
     pub fn abort(&mut self, id: u32) {
-        if let Some(exchange) = self.exchanges.get_mut(&id) {
+        if let Some(exchange) = find(&mut self.exchanges, id) {
             exchange.abort();
         }
     }
 
     /// When exchange `id` must be woken next (epoch ms).
     pub fn poll_timeout(&self, id: u32) -> Option<u64> {
-        self.exchanges.get(&id)?.poll_timeout()
+        self.exchanges.iter().find(|(i, _)| *i == id).map(|(_, e)| e)?.poll_timeout()
     }
 
     /// The next trace event of exchange `id`.
     pub fn poll_event(&mut self, id: u32) -> Option<EventShape> {
-        Some(match self.exchanges.get_mut(&id)?.poll_event()? {
+        Some(match find(&mut self.exchanges, id)?.poll_event()? {
             Event::Retry { attempt, code, delay_ms } => EventShape::Retry { attempt, code, delay_ms },
             Event::ClockSkew { offset_ms, resign } => EventShape::Skew { offset_ms, resign },
         })
@@ -260,10 +260,14 @@ impl ExchangeClient {
 
     /// How exchange `id` ended, once; the exchange is forgotten then.
     pub fn poll_result(&mut self, id: u32) -> Option<ExchangeEnd> {
-        let result = self.exchanges.get_mut(&id)?.poll_result()?;
-        self.exchanges.remove(&id);
+        let result = find(&mut self.exchanges, id)?.poll_result()?;
+        self.exchanges.retain(|(i, _)| *i != id);
         Some(ExchangeEnd::from_result(result, self.shared.clock_offset_ms()))
     }
+}
+
+fn find(exchanges: &mut [(u32, Exchange)], id: u32) -> Option<&mut Exchange> {
+    exchanges.iter_mut().find(|(i, _)| *i == id).map(|(_, e)| e)
 }
 
 /// A request to the credentials endpoint, as the host read it.
@@ -297,7 +301,7 @@ pub struct AnswerShape {
     pub cache: Option<&'static str>,
     /// The entry to name in a replay, with `serveUntil`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub entry: Option<u32>,
+    pub entry: Option<u64>,
 }
 
 impl fmt::Debug for AnswerShape {
@@ -366,8 +370,9 @@ pub struct ParkedAnswer {
 pub struct SampleShape {
     /// Metric name.
     pub name: &'static str,
-    /// Label names to values.
-    pub labels: BTreeMap<&'static str, String>,
+    /// Label names to values, an object in JavaScript.
+    #[serde(serialize_with = "crate::shape::pairs_as_object")]
+    pub labels: Vec<(String, String)>,
     /// Count since start.
     pub value: u64,
 }
@@ -471,7 +476,7 @@ impl Agent {
     }
 
     /// As [`AgentMachine::replay`]: 200 served, 429 limited, 0 ask with `handle_request`.
-    pub fn replay(&mut self, now: u64, listener: usize, entry: u32) -> u16 {
+    pub fn replay(&mut self, now: u64, listener: usize, entry: u64) -> u16 {
         match self.machine.replay(now, listener, entry) {
             Replay::Served => 200,
             Replay::Limited => 429,
@@ -543,7 +548,7 @@ impl Agent {
     pub fn metrics(&self) -> Vec<SampleShape> {
         self.machine
             .metrics()
-            .samples().into_iter().map(|s| SampleShape { name: s.name, labels: s.labels.into_iter().collect(), value: s.value }).collect()
+            .samples().into_iter().map(|s| SampleShape { name: s.name, labels: s.labels.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), value: s.value }).collect()
     }
 
     /// Entries dropped, by reason.

@@ -311,8 +311,8 @@ impl Agent {
 
     /// `replay(now, listener, entry)` → 200 (write the answer kept), 429, or 0 (ask with
     /// `handleRequest(now, request, true)`): numbers only, for the hot path.
-    pub fn replay(&mut self, now: f64, listener: u32, entry: u32) -> u16 {
-        self.0.replay(now as u64, listener as usize, entry)
+    pub fn replay(&mut self, now: f64, listener: u32, entry: f64) -> u16 {
+        self.0.replay(now as u64, listener as usize, entry as u64)
     }
 
     /// `handleRequest(now, { path, host?, token, listener? }, admitted)` → `{ answer?, wait?, tokenHash? }`.

@@ -227,10 +227,14 @@ export function createSidecarHandler(options = {}) {
     if (replays.size > RECENT_TOKENS) replays.delete(replays.keys().next().value);
   }
 
-  /** Wakes the machine at `at` (epoch ms on the injected clock), on a timer that holds no process open. */
+  /**
+   * Wakes the machine at `at` (epoch ms on the injected clock), on a timer that holds no process
+   * open. A timer already due sooner is kept (waking early costs one `handleTimeout`, which re-arms):
+   * re-arming at each request would leave Node a timer list per distinct duration.
+   */
   function arm(at) {
     if (closed && waiting.size === 0) at = undefined;
-    if (at === timerAt) return;
+    if (at === timerAt || (at !== undefined && timerAt !== undefined && timerAt < at)) return;
     clearTimeout(timer);
     timerAt = at;
     if (at === undefined) return;

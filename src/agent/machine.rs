@@ -36,7 +36,7 @@ use crate::exchange::{ExchangeError, Failed, Outcome};
 use crate::jitter::Jitter;
 use crate::rate_limit::TokenBucket;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::sync::Arc;
 
@@ -191,7 +191,7 @@ pub struct Answer {
     /// The cache's part, where it had one.
     pub cache: Option<CacheUse>,
     /// The cache entry a replay names ([`AgentMachine::replay`]), with `serve_until_ms`.
-    pub entry: Option<u32>,
+    pub entry: Option<u64>,
 }
 
 impl fmt::Debug for Answer {
@@ -279,7 +279,7 @@ enum DropReason {
 
 struct Entry {
     /// Names the entry in replays.
-    id: u32,
+    id: u64,
     token: String,
     validity: Validity,
     body: Arc<str>,
@@ -330,7 +330,6 @@ struct Flight {
 }
 
 struct Waiter {
-    deadline: Option<u64>,
     cache: CacheUse,
 }
 
@@ -351,8 +350,8 @@ pub struct AgentMachine {
     caching: bool,
     entries: BTreeMap<CacheKey, Entry>,
     /// Entry id → key, for replays.
-    by_id: BTreeMap<u32, CacheKey>,
-    next_id: u32,
+    by_id: BTreeMap<u64, CacheKey>,
+    next_id: u64,
     lru: BTreeMap<u64, CacheKey>,
     seq: u64,
     flights: BTreeMap<CacheKey, Flight>,
@@ -361,7 +360,9 @@ pub struct AgentMachine {
     /// Entries due for renewal, waiting for the refresh rate limit.
     renewals: VecDeque<CacheKey>,
     waiters: BTreeMap<RequestId, Waiter>,
-    deadlines: BTreeSet<(u64, RequestId)>,
+    /// Answer-within deadlines in the order requests came (so in time order, unless the clock
+    /// stepped back); an answered request's stays until its time and is skipped then.
+    deadlines: VecDeque<(u64, RequestId)>,
     answers: VecDeque<(RequestId, Answer)>,
     next_request: u64,
     limiters: Vec<TokenBucket>,
@@ -410,7 +411,7 @@ impl AgentMachine {
             pending: VecDeque::new(),
             renewals: VecDeque::new(),
             waiters: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
+            deadlines: VecDeque::new(),
             answers: VecDeque::new(),
             next_request: 0,
             limiters: Vec::new(),
@@ -548,9 +549,9 @@ impl AgentMachine {
         self.next_request += 1;
         let deadline = (self.config.answer_within_ms > 0).then(|| now.saturating_add(self.config.answer_within_ms));
         if let Some(d) = deadline {
-            self.deadlines.insert((d, id));
+            self.deadlines.push_back((d, id));
         }
-        self.waiters.insert(id, Waiter { deadline, cache });
+        self.waiters.insert(id, Waiter { cache });
         if let Some(flight) = self.flights.get_mut(&key) {
             flight.waiters.push(id);
         }
@@ -561,7 +562,7 @@ impl AgentMachine {
     /// `entry`, before that answer's `serve_until_ms`, with its `Host` served: the rate limit
     /// (a token taken, as [`admit`](Self::admit)), then whether the entry still stands. A replay
     /// counts and touches as a cache hit, with no token parsed and no answer built.
-    pub fn replay(&mut self, now: u64, listener: usize, entry: u32) -> Replay {
+    pub fn replay(&mut self, now: u64, listener: usize, entry: u64) -> Replay {
         if !self.admit(now, listener) {
             return Replay::Limited;
         }
@@ -628,11 +629,11 @@ impl AgentMachine {
     /// when the sweep is due, and renewals the refresh rate limit held back go out.
     pub fn handle_timeout(&mut self, now: u64) {
         self.start(now);
-        while let Some(&(deadline, id)) = self.deadlines.first() {
+        while let Some(&(deadline, id)) = self.deadlines.front() {
             if deadline > now {
                 break;
             }
-            self.deadlines.pop_first();
+            self.deadlines.pop_front();
             if self.waiters.remove(&id).is_some() {
                 let message = format!(
                     "no answer from EKS Auth within {} ms; the call goes on and its credentials will be cached for the next request",
@@ -681,7 +682,7 @@ impl AgentMachine {
     /// When to call [`handle_timeout`](Self::handle_timeout) next: the next sweep, request
     /// deadline or held-back renewal. `None` before the first input.
     pub fn poll_timeout(&self) -> Option<u64> {
-        let deadline = self.deadlines.first().map(|(d, _)| *d);
+        let deadline = self.deadlines.front().map(|(d, _)| *d);
         let renewal = (!self.renewals.is_empty()).then(|| self.refresh.ready_at());
         [self.next_sweep, deadline, renewal].into_iter().flatten().min()
     }
@@ -713,9 +714,6 @@ impl AgentMachine {
     fn answer_waiters(&mut self, ids: &[RequestId], answer: &Answer) {
         for id in ids {
             if let Some(waiter) = self.waiters.remove(id) {
-                if let Some(d) = waiter.deadline {
-                    self.deadlines.remove(&(d, *id));
-                }
                 self.metrics.response(answer.status);
                 self.answers.push_back((*id, Answer { cache: Some(waiter.cache), ..answer.clone() }));
             }
@@ -792,8 +790,9 @@ impl AgentMachine {
         if expiration_ms.saturating_sub(now) <= MIN_REMAINING_MS {
             // Never served nor cached with 15 s or less left; the agent's own text
             // (`internal/credsretriever/refreshing_cache.go`), alone.
-            let left = expiration_ms.saturating_sub(now) as f64 / 1000.0;
-            let message = format!("fetched credentials are expired or will expire within the next {left:.2} seconds");
+            // Hundredths of a second in integers: float formatting would add its code to the wasm.
+            let centis = expiration_ms.saturating_sub(now).div_ceil(10);
+            let message = format!("fetched credentials are expired or will expire within the next {}.{:02} seconds", centis / 100, centis % 100);
             return Err((500, message, false, "Unknown".to_string()));
         }
         let renew_at_ms = renew_at_ms(now as f64, expiration_ms as f64, self.config.max_retention_ms as f64) as u64;
@@ -804,7 +803,7 @@ impl AgentMachine {
     /// Caches `fresh` for `key` and says until when its answer may be replayed. Credentials no
     /// request `asked` for (a background renewal) replace an entry, but never bring back one
     /// dropped meanwhile.
-    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, asked: bool, fresh: Fresh) -> (Option<u64>, Option<u32>) {
+    fn store(&mut self, now: u64, key: CacheKey, token: String, validity: Validity, asked: bool, fresh: Fresh) -> (Option<u64>, Option<u64>) {
         let Fresh { body, expiration_ms, renew_at_ms } = fresh;
         let mut entry = Entry {
             id: 0,
