@@ -562,6 +562,16 @@ describe('handler in process', () => {
 });
 
 describe('over HTTP', () => {
+  test('a warning at start when the renewal rate cannot renew a full cache once per retention (the core\'s check)', async (t) => {
+    const w = await world(t);
+    await serve(t, w, { maxRetention: 60_000 }); // 2000 entries a minute need 34 renewals a second, against 3
+    const warning = w.logs.find((r) => r.msg.startsWith('background renewals cannot keep a full cache renewed'));
+    assert.deepEqual({ ...warning, msg: undefined }, { level: 'warn', msg: undefined, maxCacheSize: 2000, refreshRateLimit: 3, maxRetentionMs: 60_000 });
+    const before = w.logs.length;
+    await serve(t, w); // the agent's defaults keep up
+    assert.ok(!w.logs.slice(before).some((r) => r.msg.startsWith('background renewals cannot')));
+  });
+
   test('Node never loads undici: a miss and a replay through node:http, no global Request/Response', async () => {
     // In a child of its own: this test process loaded undici long ago (its fetch).
     const emulatorUrl = new URL('../../pkg/emulator/index.js', import.meta.url).href;
