@@ -1,19 +1,20 @@
-// Deno: the EKS Pod Identity Agent's contract on loopback. An AWS SDK with
+// Deno: the EKS Pod Identity Agent's credentials endpoint on loopback, through the package's
+// host-neutral handler (`eks-auth-wasm/handler`, the one the Node sidecar serves). An AWS SDK with
 // AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:2706/v1/credentials and
-// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE sends its service-account token; this exchanges it with EKS
-// Auth (AssumeRoleForPodIdentity) through EksAuthClient and Deno's fetch, and answers with the
-// container-credentials JSON, or the agent's error status and body.
+// AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE sends its service-account token; the handler checks it,
+// exchanges it with EKS Auth (AssumeRoleForPodIdentity) through EksAuthClient and Deno's fetch, caches
+// and renews the credentials in the background, and answers as the agent does.
 //
 //   deno add npm:eks-auth-wasm        # or npm install eks-auth-wasm next to a package.json
 //   EKS_AUTH_REGION=us-west-2 EKS_AUTH_CLUSTER_NAME=my-cluster AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… \
 //     deno run --allow-net --allow-env --allow-read main.ts
 //
-// Settings (environment): EKS_AUTH_REGION, EKS_AUTH_CLUSTER_NAME, optional EKS_AUTH_ENDPOINT and PORT
-// (2706; 0 = any free port); caller credentials AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional
-// AWS_SESSION_TOKEN. Nothing here logs the token or a secret.
-import {
-  EksAuthClient, EksAuthError, agentErrorResponse, hostAllowed, init, parseToken, toContainerCredentials,
-} from 'eks-auth-wasm';
+// Settings (environment): EKS_AUTH_REGION, EKS_AUTH_CLUSTER_NAME, optional EKS_AUTH_ENDPOINT,
+// EKS_AUTH_ANSWER_WITHIN_MS (the sidecar's --answer-within-ms, default 900; 0 = wait) and PORT (2706;
+// 0 = any free port); caller credentials AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and optional
+// AWS_SESSION_TOKEN. Warnings go to stderr as JSON lines; nothing logs the token or a secret.
+import { EksAuthClient, init } from 'eks-auth-wasm';
+import { createSidecarHandler, fetchHandler, type LogRecord } from 'eks-auth-wasm/handler';
 
 await init(); // Deno loads the wasm from the file beside the package's entry (read permission)
 
@@ -22,41 +23,27 @@ const setting = (name: string): string => {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const HOSTS = ['127.0.0.1', 'localhost'];
-const clusterName = setting('EKS_AUTH_CLUSTER_NAME');
-const client = new EksAuthClient({
-  region: setting('EKS_AUTH_REGION'),
-  endpoint: Deno.env.get('EKS_AUTH_ENDPOINT') || undefined,
-  credentials: {
-    accessKeyId: setting('AWS_ACCESS_KEY_ID'),
-    secretAccessKey: setting('AWS_SECRET_ACCESS_KEY'),
-    sessionToken: Deno.env.get('AWS_SESSION_TOKEN') || undefined,
-  },
-});
+const answerWithin = Deno.env.get('EKS_AUTH_ANSWER_WITHIN_MS');
 
-async function handle(request: Request): Promise<Response> {
+const handler = createSidecarHandler({
+  client: new EksAuthClient({
+    region: setting('EKS_AUTH_REGION'),
+    endpoint: Deno.env.get('EKS_AUTH_ENDPOINT') || undefined,
+    credentials: {
+      accessKeyId: setting('AWS_ACCESS_KEY_ID'),
+      secretAccessKey: setting('AWS_SECRET_ACCESS_KEY'),
+      sessionToken: Deno.env.get('AWS_SESSION_TOKEN') || undefined,
+    },
+  }),
+  clusterName: setting('EKS_AUTH_CLUSTER_NAME'),
   // DNS rebinding: only the names this server is reached by.
-  if (!hostAllowed(request.headers.get('host') ?? '', HOSTS)) return text(403, 'forbidden');
-  if (new URL(request.url).pathname !== '/v1/credentials') return text(404, '404 page not found');
-  try {
-    const token = request.headers.get('authorization') ?? '';
-    parseToken(token); // the agent's 400 for what is not a JWT, before any call
-    const result = await client.assumeRoleForPodIdentity({ clusterName, token });
-    return new Response(JSON.stringify(toContainerCredentials(result)), {
-      headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-    });
-  } catch (error) {
-    const failure = error instanceof EksAuthError ? error : new EksAuthError('internal error', { code: 'InternalError', fault: 'server' });
-    const { status, body } = agentErrorResponse(failure);
-    return text(status, body);
-  }
-}
-
-const text = (status: number, body: string) =>
-  new Response(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
+  hosts: ['127.0.0.1', 'localhost'],
+  answerWithinMs: answerWithin ? Number(answerWithin) : undefined,
+  logger: Object.assign((record: LogRecord) => console.error(JSON.stringify(record)), { level: 'warn' as const }),
+});
 
 Deno.serve({
   hostname: '127.0.0.1',
   port: Number(Deno.env.get('PORT') ?? 2706),
   onListen: ({ hostname, port }) => console.log(`listening on http://${hostname}:${port}/v1/credentials`),
-}, handle);
+}, fetchHandler(handler));

@@ -180,8 +180,9 @@ export function edgeWasmPlugin() {
 }
 
 /**
- * Bundles an edge function (ESM, `export default function handler(request)`) as Vercel does for the
- * Edge Runtime: esbuild, browser platform (the package's `browser` export), `?module` wasm imports as
+ * Bundles an edge function (ESM, `export default function handler(request, context)`) as Vercel
+ * does for the Edge Runtime: esbuild, browser platform with the `edge-light` condition (the
+ * package's `browser` export, its `default` for subpaths without either), `?module` wasm imports as
  * precompiled globals. Returns the script to evaluate and the wasm files it expects as globals.
  */
 export async function bundleEdgeFunction(entry, { cwd = dirname(entry) } = {}) {
@@ -193,14 +194,16 @@ export async function bundleEdgeFunction(entry, { cwd = dirname(entry) } = {}) {
     bundle: true,
     write: false,
     platform: 'browser',
+    conditions: ['edge-light'],
     format: 'iife',
     globalName: '__edgeFunction',
     target: 'es2022',
     logLevel: 'silent',
     plugins: [plugin],
   });
-  // A fetch listener, as the Edge Runtime's own wrapper registers for a module's default export.
+  // A fetch listener, as the Edge Runtime's own wrapper registers for a module's default export; the
+  // event stands for Vercel's context (its `waitUntil`).
   const code = `${result.outputFiles[0].text}
-    addEventListener('fetch', (event) => event.respondWith(__edgeFunction.default(event.request)));`;
+    addEventListener('fetch', (event) => event.respondWith(__edgeFunction.default(event.request, event)));`;
   return { code, modules };
 }
