@@ -35,6 +35,8 @@ test('exports: types first, then workerd, deno, node, browser, default; the host
   // The handler is one file for every host (workerd, deno, bun, browser, edge-light, node): it
   // imports the package by name, so each host's own condition of '.' applies beneath it.
   assert.deepEqual(pkg.exports['./handler'], { types: './pkg/sidecar/handler.d.ts', default: './pkg/sidecar/handler.js' });
+  // In Node the same module as the sidecar's: one handler module per process.
+  assert.equal(import.meta.resolve(`${pkg.name}/handler`), pathToFileURL(join(root, 'pkg/sidecar/handler.js')).href);
   for (const sub of ['./sidecar', './emulator']) assert.deepEqual(Object.keys(pkg.exports[sub]), ['types', 'node'], sub);
   assert.deepEqual(Object.keys(pkg.exports['.']), ['types', 'workerd', 'deno', 'node', 'browser', 'default']);
   assert.equal(pkg.exports['.'].types, pkg.types);
