@@ -11,10 +11,9 @@
 import { EksAuthClient, EksAuthError } from 'eks-auth-wasm';
 import { createSidecarHandler, fetchHandler } from 'eks-auth-wasm/handler';
 
-/** Handlers of this isolate by configuration: made on the first request (bindings arrive with
- * requests), kept while the configuration is the same. A few at most (one per hostname served when
- * EKS_AUTH_HOSTS is unset). */
-const handlers = new Map();
+/** The handlers of this isolate, made on the first request (bindings arrive with requests) and kept
+ * while the bindings stay the same: one, or one per hostname served when EKS_AUTH_HOSTS is unset. */
+let made = { bindings: undefined, handlers: new Map() };
 const MAX_HANDLERS = 8;
 
 /** Records at `info` and above, one JSON line each (Workers Logs). They never hold a token. */
@@ -39,13 +38,18 @@ export default {
 };
 
 function handlerFor(env, hostname) {
-  const settings = settingsFrom(env, hostname);
-  const key = JSON.stringify(settings);
-  let entry = handlers.get(key);
+  const settings = settingsFrom(env);
+  const bindings = JSON.stringify(settings);
+  if (bindings !== made.bindings) {
+    for (const { handler } of made.handlers.values()) void handler.close();
+    made = { bindings, handlers: new Map() };
+  }
+  const key = settings.hosts === undefined ? hostname : '';
+  let entry = made.handlers.get(key);
   if (entry === undefined) {
-    if (handlers.size >= MAX_HANDLERS) {
-      const [oldest, old] = handlers.entries().next().value;
-      handlers.delete(oldest);
+    if (made.handlers.size >= MAX_HANDLERS) {
+      const [oldest, old] = made.handlers.entries().next().value;
+      made.handlers.delete(oldest);
       void old.handler.close();
     }
     const handler = createSidecarHandler({
@@ -56,22 +60,22 @@ function handlerFor(env, hostname) {
         maxAttempts: settings.maxAttempts,
       }),
       clusterName: settings.clusterName || 'unconfigured',
-      hosts: settings.hosts,
+      hosts: settings.hosts ?? [hostname],
       answerWithinMs: settings.answerWithinMs,
       logger,
     });
     entry = { handler, serve: fetchHandler(handler) };
-    handlers.set(key, entry);
+    made.handlers.set(key, entry);
   }
   return entry;
 }
 
 /**
- * The bindings as handler settings. `hosts`: EKS_AUTH_HOSTS (comma-separated hostnames), else the
- * hostname the request came in on: Cloudflare routes to this Worker only the hostnames of its routes
- * and workers.dev, so a `Host` it was not deployed on never reaches it.
+ * The bindings as handler settings. `hosts`: EKS_AUTH_HOSTS (comma-separated hostnames); unset, each
+ * request's own hostname: Cloudflare routes to this Worker only the hostnames of its routes and
+ * workers.dev, so a `Host` it was not deployed on never reaches it.
  */
-function settingsFrom(env, hostname) {
+function settingsFrom(env) {
   const problems = ['EKS_AUTH_REGION', 'EKS_AUTH_CLUSTER_NAME', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']
     .filter((name) => !env[name]);
   const maxAttempts = env.EKS_AUTH_MAX_ATTEMPTS ? Number(env.EKS_AUTH_MAX_ATTEMPTS) : 3;
@@ -88,7 +92,7 @@ function settingsFrom(env, hostname) {
     endpoint: env.EKS_AUTH_ENDPOINT || undefined,
     maxAttempts,
     answerWithinMs: problems.length > 0 ? undefined : answerWithinMs,
-    hosts: hosts.length > 0 ? hosts : [hostname],
+    hosts: hosts.length > 0 ? hosts : undefined,
     credentials: {
       accessKeyId: env.AWS_ACCESS_KEY_ID,
       secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
