@@ -9,7 +9,7 @@
 use crate::agent::{self, Freshness};
 use crate::credentials::{self, ContainerCredentials, CredentialProcess};
 use crate::endpoint::{resolve_endpoint as resolve, EndpointParams};
-use crate::error::{Error, ErrorFields, Fault, ServiceError};
+use crate::error::{Error, ErrorFields, Fault};
 use crate::redact;
 use crate::request::{self, AssumeRoleRequest, SignedRequest};
 use crate::response::{self, AssumeRoleResult, HttpResponse};
@@ -251,24 +251,11 @@ where
 {
     let e: ErrorFields = shape::read_with(error)
         .map_err(|(path, rule)| Error::input(if path.is_empty() { "error".to_string() } else { ["error.", &path].concat() }, rule))?;
-    let status = e.status;
     let code = if e.code.is_empty() { "NetworkError".to_string() } else { e.code };
-    let e = ErrorFields { code, ..e };
-    let error = match (e.code.as_str(), status) {
-        ("InvalidInput", _) => Error::input(e.field.unwrap_or_default(), e.message),
-        ("InvalidConfiguration", _) => Error::configuration(e.message),
-        ("MalformedResponse", Some(status)) => Error::MalformedResponse { message: e.message, status, request_id: e.request_id },
-        (_, Some(status)) => Error::Service(ServiceError {
-            retryable: retry::is_retryable(status, &e.code),
-            irrecoverable: e.irrecoverable,
-            fault: if status >= 500 { Fault::Server } else { Fault::Client },
-            code: e.code,
-            message: e.message,
-            status,
-            request_id: e.request_id,
-        }),
+    let error = match (ErrorFields { code, ..e }).into_error() {
+        Ok(error) => error,
         // No HTTP status (network, timeout): the agent answers 500, fault on the server side.
-        _ => return Ok(AgentAnswer { status: 500, body: agent::error_body(None, &e.code, &e.message, Fault::Server) }),
+        Err(e) => return Ok(AgentAnswer { status: 500, body: agent::error_body(None, &e.code, &e.message, Fault::Server) }),
     };
     let (status, body) = agent::error_response(&error);
     Ok(AgentAnswer { status, body })

@@ -239,6 +239,31 @@ impl From<&Error> for ErrorFields {
     }
 }
 
+impl ErrorFields {
+    /// The error these fields describe, read back: `Err(self)` when they name no HTTP status and
+    /// no caller's mistake (a network failure, a timeout, an abort: the host's, not the core's).
+    ///
+    /// # Errors
+    /// The fields themselves, when they describe no core error.
+    pub fn into_error(self) -> Result<Error, ErrorFields> {
+        Ok(match (self.code.as_str(), self.status) {
+            ("InvalidInput", _) => Error::input(self.field.unwrap_or_default(), self.message),
+            ("InvalidConfiguration", _) => Error::configuration(self.message),
+            ("MalformedResponse", Some(status)) => Error::MalformedResponse { message: self.message, status, request_id: self.request_id },
+            (_, Some(status)) => Error::Service(ServiceError {
+                retryable: crate::retry::is_retryable(status, &self.code),
+                irrecoverable: self.irrecoverable,
+                fault: if status >= 500 { Fault::Server } else { Fault::Client },
+                code: self.code,
+                message: self.message,
+                status,
+                request_id: self.request_id,
+            }),
+            _ => return Err(self),
+        })
+    }
+}
+
 impl Serialize for Error {
     /// As [`ErrorFields`]: the one shape an error has outside Rust.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

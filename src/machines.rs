@@ -5,11 +5,10 @@
 
 use crate::agent::machine::{AgentConfig, AgentMachine, Answer, CacheKey, CacheUse, Decision, Evictions, Replay, Request};
 use crate::boundary::assume_role_input;
-use crate::error::{Error, ErrorFields, Fault, ServiceError};
+use crate::error::{Error, ErrorFields, Fault};
 use crate::exchange::{AttemptId, ClientState, Event, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome};
 use crate::request::SignedRequest;
 use crate::response::{AssumeRoleResult, HttpResponse};
-use crate::retry;
 use crate::shape;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -123,18 +122,11 @@ fn exchange_error(e: ErrorFields) -> ExchangeError {
         ("Aborted", None) => ExchangeError::Aborted,
         ("TimeoutError", None) => ExchangeError::Transport(Failure::Timeout),
         ("NetworkError" | "", None) => ExchangeError::Transport(Failure::Network),
-        ("InvalidInput", _) => ExchangeError::Invalid(Error::input(e.field.unwrap_or_default(), e.message)),
-        ("MalformedResponse", Some(status)) => ExchangeError::Service(Error::MalformedResponse { message: e.message, status, request_id: e.request_id }),
-        (_, Some(status)) => ExchangeError::Service(Error::Service(ServiceError {
-            retryable: retry::is_retryable(status, &e.code),
-            irrecoverable: e.irrecoverable,
-            fault: if status >= 500 { Fault::Server } else { Fault::Client },
-            code: e.code,
-            message: e.message,
-            status,
-            request_id: e.request_id,
-        })),
-        _ => ExchangeError::Invalid(Error::configuration(e.message)),
+        _ => match e.into_error() {
+            Ok(error @ (Error::InvalidInput { .. } | Error::InvalidConfiguration { .. })) => ExchangeError::Invalid(error),
+            Ok(error) => ExchangeError::Service(error),
+            Err(e) => ExchangeError::Invalid(Error::configuration(e.message)),
+        },
     }
 }
 
@@ -405,28 +397,14 @@ impl From<&Evictions> for EvictionsShape {
     }
 }
 
-/// The agent's settings as they are in force (JavaScript reads its limits from here).
+/// The agent's settings as they are in force (JavaScript reads its limits from here): every
+/// member of `AgentConfig`, and what follows from them.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct ConfigShape {
-    /// Addresses served.
-    pub hosts: Vec<String>,
-    /// Entries at most.
-    pub max_cache_size: usize,
-    /// Renew after at most this long.
-    pub max_retention_ms: u64,
-    /// Requests a second a listener.
-    pub rate_limit: f64,
-    /// Requests at once a listener.
-    pub burst: u32,
-    /// Background renewals a second.
-    pub refresh_rate_limit: u32,
-    /// The sweep's period.
-    pub sweep_interval_ms: u64,
-    /// Waiting requests are answered 500 after this long.
-    pub answer_within_ms: u64,
-    /// Exchanges in flight at most.
-    pub max_flights: usize,
+pub struct ConfigShape<'a> {
+    /// The settings.
+    #[serde(flatten)]
+    pub config: &'a AgentConfig,
     /// The path SDKs call.
     pub credentials_path: &'static str,
     /// Whether `refreshRateLimit` can renew a full cache once per `maxRetentionMs`.
@@ -453,21 +431,9 @@ impl Agent {
     }
 
     /// The settings in force.
-    pub fn config(&self) -> ConfigShape {
-        let c = self.machine.config();
-        ConfigShape {
-            hosts: c.hosts.clone(),
-            max_cache_size: c.max_cache_size,
-            max_retention_ms: c.max_retention_ms,
-            rate_limit: c.rate_limit,
-            burst: c.burst,
-            refresh_rate_limit: c.refresh_rate_limit,
-            sweep_interval_ms: c.sweep_interval_ms,
-            answer_within_ms: c.answer_within_ms,
-            max_flights: c.max_flights,
-            credentials_path: crate::agent::machine::CREDENTIALS_PATH,
-            renewals_keep_up: c.renewals_keep_up(),
-        }
+    pub fn config(&self) -> ConfigShape<'_> {
+        let config = self.machine.config();
+        ConfigShape { config, credentials_path: crate::agent::machine::CREDENTIALS_PATH, renewals_keep_up: config.renewals_keep_up() }
     }
 
     /// As [`AgentMachine::admit`].

@@ -237,6 +237,11 @@ fn fault(path: String, message: &str) -> Fault {
         };
         return (path, ["must be ", expected].concat());
     }
+    // serde-wasm-bindgen walks a sequence through JavaScript's iteration: a number or a string
+    // where an array belongs fails in the engine (`TypeError: ...`), not in serde.
+    if message.starts_with("TypeError: ") {
+        return (path, "is not of its type (an array or an object where one belongs)".into());
+    }
     // serde_json's parse errors end in the place: not the member's.
     (path, message.split(" at line ").next().unwrap_or(message).to_string())
 }

@@ -58,7 +58,7 @@ const HOST_ECHO_CHARS: usize = 256;
 
 /// The agent's settings, with its defaults (`cmd/server.go:126-150`, the parity reference §2.9).
 /// JavaScript's `AgentConfig` is this shape; a member left out keeps its default.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct AgentConfig {
     /// Addresses served: the `Host` check (`-b`).

@@ -443,3 +443,18 @@ test('any input through the wasm: a value or an EksAuthError, and the instance s
   // The instance is alive: a known vector still signs.
   assert.equal(core.buildAssumeRoleRequest(VALID).method, 'POST');
 });
+
+test('the machines refuse bad settings with a typed error naming the member', () => {
+  const refused = (make, field) => assert.throws(make, (e) => e instanceof core.EksAuthError && e.code === 'InvalidInput' && e.field === field, field);
+  refused(() => new core.AgentMachine({ hosts: 5 }), 'config.hosts');
+  refused(() => new core.AgentMachine({ hosts: [] }), 'hosts');
+  refused(() => new core.AgentMachine({ maxCacheSize: -1 }), 'config.maxCacheSize');
+  const client = new core.ExchangeClient();
+  refused(() => client.start({ ...VALID }, { maxAttempts: 'three' }), 'config.maxAttempts');
+  refused(() => client.start({ ...VALID }, { maxAttempts: 0 }), 'maxAttempts');
+  refused(() => client.start({ ...VALID, clusterName: '' }), 'clusterName');
+  refused(() => client.handleFailure(1, Date.now(), 1, 'lost'), 'kind');
+  const agent = new core.AgentMachine({});
+  refused(() => agent.handleRequest(Date.now(), { host: 'x' }), 'request.path');
+  refused(() => agent.handleExchangeEnd(Date.now(), 'not-a-key', {}), 'key');
+});
