@@ -261,16 +261,7 @@ fn credential_formats_and_token_claims() {
 #[test]
 fn the_error_shape_is_eks_auth_error() {
     let ts = interface("EksAuthError");
-    let full = ErrorFields {
-        code: "ThrottlingException".into(),
-        message: "m".into(),
-        field: Some("f".into()),
-        status: Some(429),
-        request_id: Some("r".into()),
-        retryable: true,
-        irrecoverable: false,
-        fault: Fault::Client,
-    };
+    let full = error_fields();
     let bare = ErrorFields::from(&Error::InvalidConfiguration { message: "Invalid Configuration: Missing Region".into() });
     let mut ts_fields = ts.clone();
     // `name` is the class's own; `attempts` is the client's; `message` is `Error`'s.
