@@ -373,6 +373,8 @@ export interface AgentAnswer {
   cache?: 'hit' | 'renew' | 'miss' | 'join';
   /** The entry to name in `replay`, with `serveUntil`. */
   entry?: number;
+  /** An error answer's code, for the host's log (EKS Auth's, or `TimeoutError`, `TooManyCallsInFlight`, ...). */
+  code?: string;
 }
 
 /** What to do with a request: write `answer` now, or wait for the answer with id `wait`. */

@@ -294,6 +294,9 @@ pub struct AnswerShape {
     /// The entry to name in a replay, with `serveUntil`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<u64>,
+    /// An error answer's code, for the host's log.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 impl fmt::Debug for AnswerShape {
@@ -310,7 +313,7 @@ impl From<Answer> for AnswerShape {
             CacheUse::Miss => "miss",
             CacheUse::Join => "join",
         });
-        AnswerShape { status: a.status, content_type: a.content_type, body: a.body.to_string(), serve_until: a.serve_until_ms, cache, entry: a.entry }
+        AnswerShape { status: a.status, content_type: a.content_type, body: a.body.to_string(), serve_until: a.serve_until_ms, cache, entry: a.entry, code: a.code.map(|c| c.to_string()) }
     }
 }
 

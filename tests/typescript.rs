@@ -342,8 +342,8 @@ fn agent_machine_shapes() {
     let handle = |request: &Value| Agent::new(&config, 1).unwrap().handle_request(0, request, false).map(|_| ()).map_err(|e| e.to_string());
     hold_input("AgentRequest", &interface("AgentRequest"), &request, &handle);
 
-    let answer = AnswerShape { status: 200, content_type: "application/json", body: "{}".into(), serve_until: Some(1), cache: Some("hit"), entry: Some(1) };
-    let bare_answer = AnswerShape { status: 500, content_type: "text/plain", body: String::new(), serve_until: None, cache: None, entry: None };
+    let answer = AnswerShape { status: 200, content_type: "application/json", body: "{}".into(), serve_until: Some(1), cache: Some("hit"), entry: Some(1), code: Some("TimeoutError".into()) };
+    let bare_answer = AnswerShape { status: 500, content_type: "text/plain", body: String::new(), serve_until: None, cache: None, entry: None, code: None };
     hold_output("AgentAnswer", &interface("AgentAnswer"), &serde_json::to_value(&answer).unwrap(), &serde_json::to_value(&bare_answer).unwrap());
     let full = DecisionShape { answer: Some(answer), wait: Some(1), token_hash: Some("0123456789abcdef".into()) };
     let bare = DecisionShape { answer: None, wait: None, token_hash: None };

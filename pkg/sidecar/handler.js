@@ -57,7 +57,6 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
 const METRICS = ['served', 'rateLimited', 'upstreamError'];
 
 const noop = () => {};
-const ERROR_CODE = /^\[[^\]]*\]: \(([A-Za-z]+)\)/;
 
 /**
  * Creates the credentials handler.
@@ -140,7 +139,7 @@ export function createSidecarHandler(options = {}) {
     if (decision.answer !== undefined) {
       pump();
       const result = ready(decision.answer, token, decision.tokenHash);
-      finishLog(log, result, decision.answer.cache, started, path, host);
+      finishLog(log, result, decision.answer, started, path, host);
       return result;
     }
     whoOf(token, log);
@@ -160,7 +159,7 @@ export function createSidecarHandler(options = {}) {
       waiting.delete(parked.id);
       const result = ready(parked.answer, waiter.token, waiter.log.tokenHash);
       Object.assign(waiter.log, ended.get(waiter.log.tokenHash));
-      finishLog(waiter.log, result, parked.answer.cache, waiter.started);
+      finishLog(waiter.log, result, parked.answer, waiter.started);
       waiter.resolve(result);
     }
     arm(agent.pollTimeout());
@@ -305,7 +304,8 @@ export function createSidecarHandler(options = {}) {
     return fields;
   }
 
-  function finishLog(log, result, cache, started, path, host) {
+  /** The request's log line; `shape` the machine's answer (its `cache` and `code`). */
+  function finishLog(log, result, { cache, code }, started, path, host) {
     const { status } = result;
     if (status === 404) {
       if (logDebug) logger({ level: 'debug', msg: 'credentials request', ...log, path, status });
@@ -314,11 +314,7 @@ export function createSidecarHandler(options = {}) {
     if (status === 200 && (cache === 'hit' || cache === 'renew')) metrics.served();
     if (cache !== undefined) log.cache = cache;
     if (status === 403) log.host = echoHost(host ?? '');
-    // The agent's error bodies name their code: `[<request-id>]: (<Code>): ...`.
-    if (status !== 200 && log.code === undefined) {
-      const code = ERROR_CODE.exec(result.body)?.[1];
-      if (code !== undefined) log.code = code;
-    }
+    if (code !== undefined && log.code === undefined) log.code = code;
     const record = () => ({
       level: status >= 500 ? 'warn' : 'info',
       msg: 'credentials request',

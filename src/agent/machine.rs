@@ -192,6 +192,9 @@ pub struct Answer {
     pub cache: Option<CacheUse>,
     /// The cache entry a replay names ([`AgentMachine::replay`]), with `serve_until_ms`.
     pub entry: Option<u64>,
+    /// An error answer's code, for the host's log: EKS Auth's, or the agent's own
+    /// (`TimeoutError`, `TooManyCallsInFlight`, ...).
+    pub code: Option<Arc<str>>,
 }
 
 impl fmt::Debug for Answer {
@@ -203,14 +206,19 @@ impl fmt::Debug for Answer {
         } else {
             d.field("body", &self.body);
         }
-        d.field("serve_until_ms", &self.serve_until_ms).field("cache", &self.cache).field("entry", &self.entry).finish()
+        d.field("serve_until_ms", &self.serve_until_ms).field("cache", &self.cache).field("entry", &self.entry).field("code", &self.code).finish()
     }
 }
 
 impl Answer {
     /// An error answer as Go's `http.Error` writes it: the text and a newline.
     fn text(status: u16, text: &str) -> Self {
-        Answer { status, content_type: TEXT, body: [text, "\n"].concat().into(), serve_until_ms: None, cache: None, entry: None }
+        Answer { status, content_type: TEXT, body: [text, "\n"].concat().into(), serve_until_ms: None, cache: None, entry: None, code: None }
+    }
+
+    /// An error answer with its code.
+    fn error(status: u16, code: &str, text: &str) -> Self {
+        Answer { code: Some(code.into()), ..Answer::text(status, text) }
     }
 }
 
@@ -320,6 +328,14 @@ impl Entry {
             None
         }
     }
+}
+
+/// An exchange's end that gives no credentials: the answer for its waiters, and how it counts.
+struct Unserved {
+    answer: Answer,
+    irrecoverable: bool,
+    /// `pod_identity_cache_errors`'s `code`: EKS Auth's error code, else `Unknown`.
+    metric_code: String,
 }
 
 struct Flight {
@@ -524,6 +540,7 @@ impl AgentMachine {
                     serve_until_ms: entry.serve_until(now),
                     cache: Some(if renewing { CacheUse::Renew } else { CacheUse::Hit }),
                     entry: Some(entry.id),
+                    code: None,
                 };
                 self.touch(&key, now);
                 if renewing {
@@ -535,7 +552,7 @@ impl AgentMachine {
         }
         self.metrics.cache_miss += 1;
         if self.closed {
-            return self.answer_now(Answer::text(500, &shutting_down()));
+            return self.answer_now(Answer::error(500, "Aborted", &shutting_down()));
         }
         let cache = if self.flights.contains_key(&key) {
             CacheUse::Join
@@ -585,11 +602,7 @@ impl AgentMachine {
             Ok(outcome) => self.fresh(now, &outcome),
             Err(failed) => {
                 let (status, body) = failed_answer(&failed);
-                let code = match &failed.error {
-                    ExchangeError::Service(Error::Service(e)) => e.code.as_str(),
-                    _ => "Unknown",
-                };
-                Err((status, body, failed.irrecoverable(), code.to_string()))
+                Err(Unserved { answer: Answer::error(status, failed.code(), &body), irrecoverable: failed.irrecoverable(), metric_code: metric_code(&failed) })
             }
         };
         match fresh {
@@ -604,15 +617,16 @@ impl AgentMachine {
                     serve_until_ms: None,
                     cache: None,
                     entry: None,
+                    code: None,
                 };
                 let asked = !flight.waiters.is_empty();
                 let (serve_until, entry) = self.store(now, key, flight.token, flight.validity, asked, fresh);
                 self.answer_waiters(&flight.waiters, &Answer { serve_until_ms: serve_until, entry, ..answer });
             }
-            Err((status, body, irrecoverable, code)) => {
+            Err(Unserved { answer, irrecoverable, metric_code }) => {
                 if flight.background {
                     let kind = if irrecoverable { ErrorType::NonRecoverable } else { ErrorType::Recoverable };
-                    self.metrics.error(kind, &code);
+                    self.metrics.error(kind, &metric_code);
                 }
                 if irrecoverable {
                     self.evict(&key, DropReason::Irrecoverable);
@@ -620,7 +634,7 @@ impl AgentMachine {
                     // Keep what still works; ask again only after the agent's delay.
                     entry.retry_at_ms = now.saturating_add(error_retry_delay_ms(self.jitter.next()) as u64);
                 }
-                self.answer_waiters(&flight.waiters, &Answer::text(status, &body));
+                self.answer_waiters(&flight.waiters, &answer);
             }
         }
     }
@@ -639,7 +653,7 @@ impl AgentMachine {
                     "no answer from EKS Auth within {} ms; the call goes on and its credentials will be cached for the next request",
                     self.config.answer_within_ms
                 );
-                let answer = Answer::text(500, &error_body(None, "TimeoutError", &message, Fault::Server));
+                let answer = Answer::error(500, "TimeoutError", &error_body(None, "TimeoutError", &message, Fault::Server));
                 self.metrics.response(answer.status);
                 self.answers.push_back((id, answer));
             }
@@ -659,7 +673,7 @@ impl AgentMachine {
         self.renewals.clear();
         while let Some(key) = self.pending.pop_front() {
             if let Some(flight) = self.flights.remove(&key) {
-                self.answer_waiters(&flight.waiters, &Answer::text(500, &shutting_down()));
+                self.answer_waiters(&flight.waiters, &Answer::error(500, "Aborted", &shutting_down()));
             }
         }
     }
@@ -699,7 +713,7 @@ impl AgentMachine {
 
     fn busy(&mut self) -> Decision {
         let message = format!("{} calls to EKS Auth are in flight already, the most the agent makes at once; ask again", self.config.max_flights);
-        self.answer_now(Answer::text(503, &error_body(None, BUSY_CODE, &message, Fault::Server)))
+        self.answer_now(Answer::error(503, BUSY_CODE, &error_body(None, BUSY_CODE, &message, Fault::Server)))
     }
 
     fn answer_now(&mut self, answer: Answer) -> Decision {
@@ -783,8 +797,9 @@ impl AgentMachine {
     }
 
     /// The cache entry's parts for an outcome, or the 500 when it holds nothing to serve.
-    fn fresh(&self, now: u64, outcome: &Outcome) -> Result<Fresh, (u16, String, bool, String)> {
-        let failed = |message: &str| (500, error_body(None, "MalformedResponse", message, Fault::Server), false, "Unknown".to_string());
+    fn fresh(&self, now: u64, outcome: &Outcome) -> Result<Fresh, Unserved> {
+        let unserved = |answer| Unserved { answer, irrecoverable: false, metric_code: "Unknown".to_string() };
+        let failed = |message: &str| unserved(Answer::error(500, "MalformedResponse", &error_body(None, "MalformedResponse", message, Fault::Server)));
         let credentials = to_container_credentials(&outcome.result).map_err(|e| failed(&e.text()))?;
         let expiration_ms = outcome.expiration_ms().ok_or_else(|| failed("the result has no expiration"))?;
         if expiration_ms.saturating_sub(now) <= MIN_REMAINING_MS {
@@ -793,7 +808,7 @@ impl AgentMachine {
             // Hundredths of a second in integers: float formatting would add its code to the wasm.
             let centis = expiration_ms.saturating_sub(now).div_ceil(10);
             let message = format!("fetched credentials are expired or will expire within the next {}.{:02} seconds", centis / 100, centis % 100);
-            return Err((500, message, false, "Unknown".to_string()));
+            return Err(unserved(Answer::error(500, "ExpiredCredentials", &message)));
         }
         let renew_at_ms = renew_at_ms(now as f64, expiration_ms as f64, self.config.max_retention_ms as f64) as u64;
         let body = serde_json::to_string(&credentials).map_err(|e| failed(&e.to_string()))?;
@@ -900,6 +915,14 @@ fn shutting_down() -> String {
 }
 
 /// The agent's answer to a failed exchange: EKS Auth's status and error passed through, else 500.
+/// `pod_identity_cache_errors`'s `code` for a failed exchange: EKS Auth's, else `Unknown`.
+fn metric_code(failed: &Failed) -> String {
+    match &failed.error {
+        ExchangeError::Service(Error::Service(e)) => e.code.clone(),
+        _ => "Unknown".to_string(),
+    }
+}
+
 fn failed_answer(failed: &Failed) -> (u16, String) {
     match &failed.error {
         ExchangeError::Invalid(e) | ExchangeError::Service(e) => error_response(e),

@@ -2,7 +2,7 @@
 // smaller, lower SIZE_BUDGET to the new size in the same commit; raising it needs a commit that
 // says why (issue 19 re-set it: every shape crossing through serde, serde-wasm-bindgen and
 // serde_json, docs/boundary.md; issue 20 again: the exchange and agent state machines, the
-// client's and the agent's policy, moved into the core, +47 KB, docs/performance.md). The margin covers build paths compiled into panic locations (a CI machine's
+// client's and the agent's policy, moved into the core, +49 KB, docs/performance.md). The margin covers build paths compiled into panic locations (a CI machine's
 // cargo home differs from ours), not growth.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
 /** wasm + glue, gzip -9, in bytes, as measured at the last change of the budget, plus the margin. */
-const SIZE_BUDGET = 179_865 + 1024;
+const SIZE_BUDGET = 181_077 + 1024;
 /** Issue 19's target: where the budget is headed. */
 const TARGET = 75 * 1024;
 
