@@ -19,7 +19,7 @@
  *   answer built;
  * - it logs one line per request, refused requests at most once per kind and `REFUSED_LOG_MS`.
  */
-import { AgentMachine, EksAuthError, hostAllowed, parseToken, redact } from 'eks-auth-wasm';
+import { AgentMachine, EksAuthError, agentErrorResponse, hostAllowed, parseToken, redact } from 'eks-auth-wasm';
 import { Deadline } from '../deadline.js';
 
 /** The path SDKs call (`AWS_CONTAINER_CREDENTIALS_FULL_URI`). */
@@ -329,9 +329,11 @@ export function createSidecarHandler(options = {}) {
     }
   }
 
+  /** A bug (the machine refused what the host passed it): the agent's 500, worded by the core. */
   function internal(error, log) {
     logger({ level: 'error', msg: 'credentials request', ...log, code: error?.code ?? error?.name ?? 'Error', status: 500 });
-    return textAnswer(500, `[]: (InternalError): ${String(error?.code ?? 'internal error')}, fault: server\n`);
+    const { status, body } = agentErrorResponse({ code: 'InternalError', message: String(error?.code ?? 'internal error') });
+    return textAnswer(status, `${body}\n`);
   }
 
   /**
