@@ -8,9 +8,7 @@ mod sim;
 use eks_auth_wasm::agent::machine::{AgentConfig, AgentMachine, CacheUse, Decision, Replay, Request, CREDENTIALS_PATH};
 use eks_auth_wasm::agent::metrics::{self, ErrorType};
 use eks_auth_wasm::exchange::{AttemptId, ClientState, Event, Exchange, ExchangeConfig, ExchangeError, Failed, Failure, Outcome, QUOTA_CAPACITY};
-use eks_auth_wasm::request::AssumeRoleRequest;
 use eks_auth_wasm::response::HttpResponse;
-use eks_auth_wasm::sign::Credentials;
 use sim::*;
 use std::collections::HashMap;
 
@@ -222,25 +220,10 @@ fn clock_skew() {
     }
 }
 
-fn request(token: &str) -> AssumeRoleRequest {
-    AssumeRoleRequest {
-        region: Some("us-west-2".into()),
-        cluster_name: "c".into(),
-        token: token.into(),
-        credentials: Some(Credentials { access_key_id: "AKIDEXAMPLE".into(), secret_access_key: "secret-key-example".into(), session_token: Some("session-token-example".into()) }),
-        now: std::time::UNIX_EPOCH,
-        use_fips: false,
-        endpoint: None,
-        eks_node_name: None,
-        instance_id: None,
-        zone: None,
-    }
-}
-
 /// Drives one exchange whose every attempt gets `reply(attempt_number)`; returns the result, the
 /// send times and the quota left.
 fn drive(shared: &mut ClientState, config: ExchangeConfig, reply: impl Fn(u32) -> Option<(u16, &'static str)>) -> (Result<Outcome, Failed>, Vec<u64>) {
-    let mut exchange = Exchange::new(request(&token("p", None, None)), config, 9).unwrap();
+    let mut exchange = Exchange::new(exchange_request(&token("p", None, None)), config, 9).unwrap();
     let mut now = T0;
     let mut sent = Vec::new();
     loop {
@@ -301,7 +284,7 @@ fn attempt_deadlines() {
     assert!(sent[1] >= 1000 && sent[2] >= sent[1] + 1000, "{sent:?}");
     assert_eq!(shared.quota.available(), QUOTA_CAPACITY - 20);
 
-    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
+    let mut exchange = Exchange::new(exchange_request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
     let first = exchange.poll_transmit(T0, &shared).unwrap();
     assert_eq!((first.connect_timeout_ms, first.deadline_ms), (Some(500), Some(T0 + 1000)));
     exchange.handle_timeout(T0 + 1000, &mut shared);
@@ -462,7 +445,7 @@ fn caching_off() {
 #[test]
 fn resign_after_signature_expired() {
     let mut shared = ClientState::new();
-    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::CLIENT, 1).unwrap();
+    let mut exchange = Exchange::new(exchange_request(&token("p", None, None)), ExchangeConfig::CLIENT, 1).unwrap();
     let first = exchange.poll_transmit(T0, &shared).unwrap();
     let signed_at = |t: &eks_auth_wasm::exchange::Transmit| t.request.headers.iter().find(|(n, _)| n == "x-amz-date").unwrap().1.clone();
     assert_eq!(signed_at(&first), "20270115T080000Z");
@@ -477,7 +460,7 @@ fn resign_after_signature_expired() {
     let failed = exchange.poll_result().unwrap().unwrap_err();
     assert_eq!((failed.code(), failed.attempts), ("InvalidSignatureException", 2));
     assert_eq!(shared.quota.available(), QUOTA_CAPACITY);
-    let mut next = Exchange::new(request(&token("p", None, None)), ExchangeConfig::CLIENT, 2).unwrap();
+    let mut next = Exchange::new(exchange_request(&token("p", None, None)), ExchangeConfig::CLIENT, 2).unwrap();
     assert_eq!(signed_at(&next.poll_transmit(T0 + S, &shared).unwrap()), "20270115T082000Z", "the next exchange signs with the offset learnt");
 }
 
@@ -485,12 +468,12 @@ fn resign_after_signature_expired() {
 #[test]
 fn extreme_times() {
     let mut shared = ClientState::new();
-    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
+    let mut exchange = Exchange::new(exchange_request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
     assert!(exchange.poll_transmit(u64::MAX, &shared).is_none());
     let failed = exchange.poll_result().unwrap().unwrap_err();
     assert_eq!(failed.error.code(), "InvalidInput");
     exchange.handle_timeout(u64::MAX, &mut shared);
-    let mut exchange = Exchange::new(request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
+    let mut exchange = Exchange::new(exchange_request(&token("p", None, None)), ExchangeConfig::AGENT, 1).unwrap();
     let t = exchange.poll_transmit(0, &shared).unwrap();
     exchange.handle_failure(u64::MAX, &mut shared, t.attempt, Failure::Timeout);
     assert_eq!(exchange.poll_timeout(), Some(u64::MAX));

@@ -10,6 +10,7 @@ use eks_auth_wasm::exchange::{AttemptId, ClientState, Exchange, ExchangeConfig};
 use eks_auth_wasm::request::{AssumeRoleRequest, SignedRequest};
 use eks_auth_wasm::response::HttpResponse;
 use eks_auth_wasm::sign::Credentials;
+use eks_auth_wasm::time;
 use std::collections::{BTreeMap, HashMap};
 
 pub const S: u64 = 1000;
@@ -50,48 +51,39 @@ pub fn token(pod: &str, exp_ms: Option<u64>, nbf_ms: Option<u64>) -> String {
 
 // ---- dates --------------------------------------------------------------------------------
 
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = i64::from((m + 9) % 12);
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `Sun, 06 Nov 1994 08:49:37 GMT` (the weekday is not read back, so it is fixed).
+/// `Date` as a server writes it (IMF-fixdate), from the core's RFC 3339 text: the weekday is not
+/// read by the core, so any will do.
 pub fn http_date(ms: u64) -> String {
-    let secs = (ms / 1000) as i64;
-    let (y, mo, d) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
+    let iso = time::rfc3339((ms / 1000) as f64);
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    format!("Mon, {d:02} {} {y} {:02}:{:02}:{:02} GMT", MONTHS[mo as usize - 1], s / 3600, s / 60 % 60, s % 60)
+    let month: usize = iso[5..7].parse().unwrap();
+    format!("Mon, {} {} {} {} GMT", &iso[8..10], MONTHS[month - 1], &iso[0..4], &iso[11..19])
 }
 
 fn amz_date(ms: u64) -> String {
-    let secs = (ms / 1000) as i64;
-    let (y, mo, d) = civil(secs.div_euclid(86_400));
-    let s = secs.rem_euclid(86_400);
-    format!("{y}{mo:02}{d:02}T{:02}{:02}{:02}Z", s / 3600, s / 60 % 60, s % 60)
+    time::amz_date(time::from_epoch_millis(ms as f64).unwrap())
 }
 
+/// `x-amz-date` (`20270115T080000Z`) back to epoch ms, through the core's ISO 8601 reader.
 fn parse_amz_date(v: &str) -> u64 {
-    let n = |r: std::ops::Range<usize>| v[r].parse::<u32>().unwrap();
-    let days = days_from_civil(i64::from(n(0..4)), n(4..6), n(6..8));
-    (days as u64 * 86_400 + u64::from(n(9..11)) * 3600 + u64::from(n(11..13)) * 60 + u64::from(n(13..15))) * 1000
+    let extended = format!("{}-{}-{}T{}:{}:{}Z", &v[0..4], &v[4..6], &v[6..8], &v[9..11], &v[11..13], &v[13..15]);
+    (time::parse_iso8601(&extended).unwrap() * 1000.0) as u64
+}
+
+/// The exchange a host runs for `token`, signed with example keys (its `now` is the machine's).
+pub fn exchange_request(token: &str) -> AssumeRoleRequest {
+    AssumeRoleRequest {
+        region: Some("us-west-2".into()),
+        cluster_name: "c".into(),
+        token: token.into(),
+        credentials: Some(Credentials { access_key_id: "AKIDEXAMPLE".into(), secret_access_key: "secret-key-example".into(), session_token: Some("session-token-example".into()) }),
+        now: std::time::UNIX_EPOCH,
+        use_fips: false,
+        endpoint: None,
+        eks_node_name: None,
+        instance_id: None,
+        zone: None,
+    }
 }
 
 // ---- EKS Auth -----------------------------------------------------------------------------
@@ -322,22 +314,7 @@ impl Host {
             while let Some(order) = self.agent.poll_exchange() {
                 moved = true;
                 self.seeds += 1;
-                let request = AssumeRoleRequest {
-                    region: Some("us-west-2".into()),
-                    cluster_name: "sim".into(),
-                    token: order.token.clone(),
-                    credentials: Some(Credentials {
-                        access_key_id: "AKIDEXAMPLE".into(),
-                        secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
-                        session_token: None,
-                    }),
-                    now: std::time::UNIX_EPOCH,
-                    use_fips: false,
-                    endpoint: None,
-                    eks_node_name: None,
-                    instance_id: None,
-                    zone: None,
-                };
+                let request = exchange_request(&order.token);
                 let exchange = Exchange::new(request, self.exchange_config, self.seeds).unwrap();
                 assert!(self.exchanges.insert(order.key, exchange).is_none(), "single flight: one exchange a key");
             }
